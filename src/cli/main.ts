@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { GateFailure, UserError } from '../errors.js';
+import * as run from './commands/run.js';
+import * as compare from './commands/compare.js';
+import * as inspect from './commands/inspect.js';
+import * as demo from './commands/demo.js';
+
+/** Every command module exports `command` (yargs CommandModule shape). Register new ones here. */
+const COMMANDS = [run.command, compare.command, inspect.command, demo.command];
+
+export async function main(argv: string[]): Promise<number> {
+  const cli = yargs(argv)
+    .scriptName('trt-diff')
+    .usage('$0 <command> [options]\n\nLayerwise FP32-vs-INT8 comparison debugger.')
+    .strict()
+    .demandCommand(1, 'name a command (try `trt-diff demo`)')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UserError(msg);
+    })
+    .help()
+    .version('0.1.0');
+  for (const c of COMMANDS) cli.command(c as never);
+  try {
+    await cli.parseAsync();
+    return 0;
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`trt-diff: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof GateFailure) {
+      process.stderr.write(`trt-diff: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as Error;
+    process.stderr.write(`trt-diff: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.TRTDIFF_DEBUG) process.stderr.write(`${err?.stack}\n`);
+    return 3;
+  }
+}
+
+main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,301 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { OnnxModel } from '../graph/onnx-model.js';
+import { OrtRunner } from '../runners/ort-runner.js';
+import type { Runner } from '../runners/runner.js';
+import { isFloatDType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
+import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
+import { UserError } from '../errors.js';
+import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
+import { pairModels, type Pairing, type TensorPair } from './pairing.js';
+import { planGroups } from './fetch-groups.js';
+
+export interface ModelInfo {
+  path: string;
+  sha256: string;
+  backend: string;
+}
+
+/** Per-tensor result: pooled metrics over all samples plus the worst sample. */
+export interface TensorRecord {
+  name: string;
+  int8Name: string;
+  opType: string;
+  node: string;
+  order: number;
+  shape: number[];
+  dtype: string;
+  /** 'dequantized': the INT8 side is a DequantizeLinear output (what the next INT8 layer reads). */
+  int8Kind: 'float' | 'dequantized';
+  scale?: number;
+  inputs: string[];
+  metrics: TensorMetrics;
+  worst: { sample: string; sqnrDb: number } | null;
+  /** Filled by analyses (detect head labels, local error...). */
+  branch?: string;
+  local?: { sqnrDb: number; cosine: number; amplificationDb: number };
+}
+
+export interface CandidateResult {
+  model: ModelInfo;
+  records: TensorRecord[];
+  skipped: { name: string; reason: string }[];
+  unmatched: { fp32: string[]; int8: string[] };
+  /** Final outputs of the INT8 model with and without every tensor marked as output (first sample). */
+  perturbation: { output: string; maxAbs: number; sqnrDb: number }[];
+}
+
+export interface ComparisonResult {
+  fp32: ModelInfo;
+  candidates: CandidateResult[];
+  samples: string[];
+  timing: { totalMs: number; runMs: number; compareMs: number; dumpMs: number; modelRuns: number };
+}
+
+/** Sees each sample's final outputs (detection decoding, mAP) without holding every activation. */
+export interface SampleObserver {
+  observeSample(sample: Sample, fp32Outputs: Map<string, Tensor>, int8Outputs: Map<string, Tensor>[]): void | Promise<void>;
+}
+
+/** Sees each compared tensor pair (histograms for reports); must not keep references to the data. */
+export interface TensorObserver {
+  observeTensor(pair: TensorPair, candidate: number, sample: Sample, ref: Tensor, test: Tensor): void;
+}
+
+export interface CompareOptions {
+  inputs: readonly string[];
+  inputOptions?: InputOptions;
+  /** Write <dumpDir>/fp32.arrow and int8.arrow (int8-<k>.arrow with several candidates). */
+  dumpDir?: string;
+  /** Activation memory budget per model run, in bytes; tensors are then fetched in groups. */
+  maxBytesPerRun?: number;
+  threads?: number;
+  /** Skip the instrumentation-perturbation check. */
+  noPerturbationCheck?: boolean;
+  observers?: (SampleObserver | TensorObserver)[];
+  onProgress?: (done: number, sample: string) => void;
+}
+
+export function fileSha256(file: string): string {
+  const h = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    let n: number;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+interface CandidateState {
+  model: OnnxModel;
+  pairing: Pairing;
+  byName: Map<string, TensorPair>;
+  runner: Runner;
+  plain?: Runner;
+  acc: Map<string, MetricAccumulator>;
+  meta: Map<string, { shape: number[]; dtype: string }>;
+  worst: Map<string, { sample: string; sqnrDb: number }>;
+  skipped: Map<string, string>;
+  perturbation: CandidateResult['perturbation'];
+  dump?: ArrowDumpWriter;
+}
+
+/**
+ * The main job: run the FP32 model and each INT8 candidate on identical inputs with every paired
+ * tensor exposed, and fold each tensor pair into streaming metrics. Per sample and per fetch group,
+ * only that group's tensors of one FP32 run and one INT8 run are alive at a time.
+ */
+export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[], opt: CompareOptions): Promise<ComparisonResult> {
+  const t0 = performance.now();
+  const timing = { totalMs: 0, runMs: 0, compareMs: 0, dumpMs: 0, modelRuns: 0 };
+  const cands: CandidateState[] = int8.map((m) => {
+    const pairing = pairModels(fp32, m);
+    return {
+      model: m, pairing, byName: new Map(pairing.pairs.map((p) => [p.name, p])), runner: undefined as unknown as Runner,
+      acc: new Map(), meta: new Map(), worst: new Map(), skipped: new Map(), perturbation: [],
+    };
+  });
+  const refNames = unionInOrder(cands.map((c) => c.pairing.pairs));
+  if (refNames.length === 0) {
+    throw new UserError('the two models have no tensor in common (no names match, even through Q/DQ)', int8[0]?.path);
+  }
+  const refActual = new Map<string, string>();
+  for (const c of cands) for (const p of c.pairing.pairs) refActual.set(p.name, p.ref.actual);
+
+  const fp32Runner = await OrtRunner.open(fp32, { mark: [...refActual.values()], threads: opt.threads });
+  const refInputs = fp32Runner.describe().inputs;
+  for (const c of cands) {
+    c.runner = await OrtRunner.open(c.model, { mark: c.pairing.pairs.map((p) => p.test.actual), threads: opt.threads });
+    checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
+    if (!opt.noPerturbationCheck) c.plain = await OrtRunner.open(c.model, { threads: opt.threads });
+  }
+  const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
+  const dumps = openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
+  const sampleObservers = (opt.observers ?? []).filter((o): o is SampleObserver => 'observeSample' in o);
+  const tensorObservers = (opt.observers ?? []).filter((o): o is TensorObserver => 'observeTensor' in o);
+
+  const samples: string[] = [];
+  const sizes = new Map<string, number>();
+  try {
+    for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
+      const groups = planGroups(refNames, sizes, opt.maxBytesPerRun);
+      const finalRef = new Map<string, Tensor>();
+      const finalTest = cands.map(() => new Map<string, Tensor>());
+      dumps.ref?.writeInputs(sample);
+      for (const group of groups) {
+        // 1. FP32 side of this group, kept until every candidate has been compared against it.
+        const refTensors = new Map<string, Tensor>();
+        let t = performance.now();
+        const wantRef = [...new Set(group.map((n) => refActual.get(n)!))];
+        const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
+        for await (const tensor of fp32Runner.run(sample.feeds, { fetch: wantRef })) {
+          const logical = logicalOfRef.get(tensor.name)!;
+          refTensors.set(logical, tensor);
+          sizes.set(logical, tensor.data.byteLength);
+          if (fp32Outputs.includes(logical)) finalRef.set(logical, tensor);
+        }
+        timing.runMs += performance.now() - t; timing.modelRuns++;
+        if (dumps.ref) {
+          t = performance.now();
+          for (const [, tensor] of refTensors) if (!(tensor.name in sample.feeds)) dumps.ref.writer.write(tensor, sample.id);
+          timing.dumpMs += performance.now() - t;
+        }
+        // 2. Each candidate, streamed tensor by tensor against the held FP32 group.
+        for (const [k, c] of cands.entries()) {
+          const wanted = group.filter((n) => c.byName.has(n) && !c.skipped.has(n));
+          const logicalOf = new Map(wanted.map((n) => [c.byName.get(n)!.test.actual, n]));
+          t = performance.now();
+          for await (const tensor of c.runner.run(sample.feeds, { fetch: [...logicalOf.keys()] })) {
+            timing.runMs += performance.now() - t;
+            const name = logicalOf.get(tensor.name)!;
+            const ref = refTensors.get(name)!;
+            const tc = performance.now();
+            foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers);
+            if (fp32Outputs.includes(name)) finalTest[k]!.set(name, tensor);
+            timing.compareMs += performance.now() - tc;
+            if (c.dump) { const td = performance.now(); c.dump.write(tensor, sample.id, name); timing.dumpMs += performance.now() - td; }
+            t = performance.now();
+          }
+          timing.modelRuns++;
+        }
+      }
+      if (samples.length === 0) {
+        for (const [k, c] of cands.entries()) if (c.plain) await perturbationCheck(c, sample, finalTest[k]!, timing);
+      }
+      for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
+      samples.push(sample.id);
+      opt.onProgress?.(samples.length, sample.id);
+    }
+    dumps.ref?.writer.close();
+    for (const c of cands) c.dump?.close();
+  } catch (e) {
+    dumps.ref?.writer.abort();
+    for (const c of cands) c.dump?.abort();
+    throw e;
+  } finally {
+    await fp32Runner.close();
+    for (const c of cands) { await c.runner.close(); await c.plain?.close(); }
+  }
+  timing.totalMs = performance.now() - t0;
+  return {
+    fp32: { path: fp32.path, sha256: fileSha256(fp32.path), backend: fp32Runner.describe().backend },
+    candidates: cands.map((c) => candidateResult(c, fp32.path)),
+    samples,
+    timing,
+  };
+}
+
+function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
+  const name = pair.name;
+  if (!isFloatDType(ref.dtype) || !isFloatDType(test.dtype)) {
+    c.skipped.set(name, `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`);
+    return;
+  }
+  if (ref.data.length !== test.data.length) {
+    c.skipped.set(name, `shapes differ: [${ref.shape}] vs [${test.shape}]`);
+    return;
+  }
+  const one = accumulateTensors(newAccumulator(), ref, test);
+  const s = sqnrDb(one.sumRef2, one.sumErr2);
+  const w = c.worst.get(name);
+  if (!w || s < w.sqnrDb) c.worst.set(name, { sample: sample.id, sqnrDb: s });
+  const acc = c.acc.get(name);
+  if (acc) mergeAccumulators(acc, one); else c.acc.set(name, one);
+  if (!c.meta.has(name)) c.meta.set(name, { shape: ref.shape, dtype: ref.dtype });
+  for (const o of observers) o.observeTensor(pair, k, sample, ref, test);
+}
+
+async function perturbationCheck(c: CandidateState, sample: Sample, instrumented: Map<string, Tensor>, timing: ComparisonResult['timing']): Promise<void> {
+  const t = performance.now();
+  for await (const plain of c.plain!.run(sample.feeds)) {
+    const inst = instrumented.get(plain.name);
+    if (!inst || !isFloatDType(plain.dtype)) continue;
+    const m = finalize(accumulateTensors(newAccumulator(), plain, inst));
+    c.perturbation.push({ output: plain.name, maxAbs: m.maxAbs, sqnrDb: m.sqnrDb });
+  }
+  timing.runMs += performance.now() - t; timing.modelRuns++;
+}
+
+function candidateResult(c: CandidateState, fp32Path: string): CandidateResult {
+  const records: TensorRecord[] = [];
+  for (const p of c.pairing.pairs) {
+    const acc = c.acc.get(p.name);
+    if (!acc || c.skipped.has(p.name)) continue;
+    const meta = c.meta.get(p.name)!;
+    records.push({
+      name: p.name, int8Name: p.test.actual, opType: p.opType, node: p.node, order: p.order,
+      shape: meta.shape, dtype: meta.dtype, int8Kind: p.test.kind,
+      ...(p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
+      inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
+    });
+  }
+  void fp32Path;
+  return {
+    model: { path: c.model.path, sha256: fileSha256(c.model.path), backend: c.runner.describe().backend },
+    records,
+    skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
+    unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
+    perturbation: c.perturbation,
+  };
+}
+
+function unionInOrder(lists: TensorPair[][]): string[] {
+  const order = new Map<string, number>();
+  for (const l of lists) for (const p of l) order.set(p.name, p.order);
+  return [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)!);
+}
+
+function checkSameInputs(refPath: string, ref: { name: string; shape: (number | string)[]; dtype: string }[], testPath: string, test: { name: string; shape: (number | string)[]; dtype: string }[]): void {
+  const fmt = (l: typeof ref) => l.map((i) => `${i.name} ${i.dtype}[${i.shape.join(',')}]`).join('; ');
+  const same = ref.length === test.length && ref.every((r, i) => {
+    const t = test[i]!;
+    return r.name === t.name && r.dtype === t.dtype && r.shape.length === t.shape.length &&
+      r.shape.every((d, j) => typeof d !== 'number' || typeof t.shape[j] !== 'number' || d === t.shape[j]);
+  });
+  if (!same) throw new UserError(`model inputs differ from ${path.basename(refPath)}: ${fmt(test)} vs ${fmt(ref)}`, testPath);
+}
+
+interface Dumps {
+  ref?: { writer: ArrowDumpWriter; writeInputs(s: Sample): void };
+}
+
+function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string | undefined, backend: string): Dumps {
+  if (!dir) return {};
+  const writer = ArrowDumpWriter.open(path.join(dir, 'fp32.arrow'), { role: 'fp32', model: fp32.path, backend });
+  cands.forEach((c, k) => {
+    c.dump = ArrowDumpWriter.open(path.join(dir, cands.length === 1 ? 'int8.arrow' : `int8-${k + 1}.arrow`), { role: 'int8', model: c.model.path, backend, reference: fp32.path });
+  });
+  return {
+    ref: {
+      writer,
+      // Inputs go into the FP32 dump, so that `--input fp32.arrow` replays the same samples.
+      writeInputs: (s) => { for (const t of Object.values(s.feeds)) writer.write(t, s.id); },
+    },
+  };
+}

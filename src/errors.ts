@@ -1,0 +1,26 @@
+/**
+ * An error caused by what the user gave us (a file, a flag). The CLI prints `message` as one line and
+ * exits with code 2; no stack trace. `file` is named first in the message when given.
+ */
+export class UserError extends Error {
+  readonly file: string | undefined;
+  readonly exitCode = 2;
+  constructor(message: string, file?: string) {
+    super(file ? `${file}: ${message}` : message);
+    this.name = 'UserError';
+    this.file = file;
+  }
+}
+
+/** A CI gate or check that evaluated to "fail": exit code 1, not a crash. */
+export class GateFailure extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'GateFailure';
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,101 @@
+import type { GraphProto, NodeProto } from 'onnx-buf';
+import type { GraphIndex } from './graph-index.js';
+import { producerOf } from './graph-index.js';
+import { initializerValues } from './initializers.js';
+
+/**
+ * Which float tensor each tensor of a (possibly Q/DQ) graph "stands for".
+ *
+ * In a Q/DQ model the FP32 tensor X appears as X → QuantizeLinear → DequantizeLinear → X', and
+ * consumers read X'. X' (the dequantized value, what the next INT8 layer really sees) is the value
+ * to compare with FP32 X, so it claims the logical name X; the float X itself is kept as
+ * `preQuant`. Quantizers rename tensors in different ways (ORT: `X_DequantizeLinear_Output`, and
+ * `X_QuantizeLinear_Input` when X was a graph output), so candidates are tried against the names
+ * of the reference graph.
+ */
+export interface LogicalTensor {
+  /** The name of the float tensor this stands for (the FP32 model's name where one matches). */
+  logical: string;
+  /** The tensor to fetch from this graph. */
+  actual: string;
+  kind: 'float' | 'dequantized';
+  /** For dequantized tensors: the float tensor that was quantized (fetchable), and its quantizer. */
+  preQuant?: string;
+  scale?: number[];
+  zeroPoint?: number[];
+  /** Node that produces the logical value (for op type and node name in reports). */
+  node?: NodeProto;
+}
+
+const SUFFIXES = [
+  '_DequantizeLinear_Output', '_QuantizeLinear_Input', '_QuantizeLinear_Output', '_DequantizeLinear',
+  '_dequantized', '_quantized', '_dq', '_q',
+];
+
+export function stripQdqSuffix(name: string): string {
+  for (const s of SUFFIXES) if (name.endsWith(s)) return name.slice(0, -s.length);
+  return name;
+}
+
+/** Tensors that carry no activation worth comparing: constants, quantized ints, dequantized weights. */
+export function isParameterPath(g: GraphIndex, name: string): boolean {
+  if (g.initializers.has(name)) return true;
+  const p = producerOf(g, name);
+  if (!p) return false;
+  if (p.opType === 'Constant') return true;
+  if (p.opType === 'DequantizeLinear' || p.opType === 'QuantizeLinear' || p.opType === 'Identity' || p.opType === 'Cast') {
+    return p.input[0] ? isParameterPath(g, p.input[0]) : false;
+  }
+  return false;
+}
+
+/**
+ * Map every activation of `graph` to the logical tensor it stands for.
+ * `referenceNames`: tensor names of the model to pair with (usually the FP32 model's), used to
+ * pick among renaming candidates; pass an empty set to map a graph on its own.
+ */
+export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames: ReadonlySet<string>): Map<string, LogicalTensor> {
+  const init = new Map(graph.initializer.map((t) => [t.name, t]));
+  const scalarOf = (name: string | undefined): number[] | undefined => {
+    const t = name ? init.get(name) : undefined;
+    return t ? Array.from(initializerValues(t)) : undefined;
+  };
+  const pick = (cands: string[]): string => cands.find((c) => referenceNames.has(c)) ?? cands[cands.length - 1]!;
+
+  const out = new Map<string, LogicalTensor>();
+  // Graph inputs stand for themselves.
+  for (const name of g.inputs) out.set(name, { logical: name, actual: name, kind: 'float' });
+
+  for (const node of g.nodes) {
+    const y = node.output[0];
+    if (!y || isParameterPath(g, y)) continue;
+    if (node.opType === 'QuantizeLinear') continue; // integer tensor; its DequantizeLinear carries the value
+    if (node.opType === 'DequantizeLinear') {
+      const q = producerOf(g, node.input[0] ?? '');
+      const pre = q?.opType === 'QuantizeLinear' ? q.input[0] : undefined;
+      const logical = pre
+        ? pick([y, pre, stripQdqSuffix(y), stripQdqSuffix(pre)])
+        : pick([stripQdqSuffix(y), y]);
+      const existing = out.get(logical);
+      if (existing?.kind === 'dequantized') continue; // duplicated DQ of one Q: identical values
+      out.set(logical, {
+        logical, actual: y, kind: 'dequantized', preQuant: pre,
+        scale: scalarOf(node.input[1]), zeroPoint: scalarOf(node.input[2]),
+        node: (pre ? producerOf(g, pre) : undefined) ?? node,
+      });
+      continue;
+    }
+    for (const o of node.output) {
+      if (!o) continue;
+      const logical = referenceNames.has(o) ? o : pick([o, stripQdqSuffix(o)]);
+      if (out.get(logical)?.kind === 'dequantized') continue;
+      out.set(logical, { logical, actual: o, kind: 'float', node });
+    }
+  }
+  return out;
+}
+
+/** Count of QuantizeLinear nodes acting on activations (not weights). */
+export function countActivationQuantizers(g: GraphIndex): number {
+  return g.nodes.filter((n) => n.opType === 'QuantizeLinear' && !isParameterPath(g, n.input[0] ?? '')).length;
+}

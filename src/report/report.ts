@@ -1,0 +1,81 @@
+import type { ComparisonResult, CandidateResult, ModelInfo, TensorRecord } from '../compare/compare-models.js';
+import { DEFAULT_DIVERGENCE, firstDivergence, inputDrops, type Divergence, type DivergenceOptions } from '../analysis/first-divergence.js';
+
+export const TOOL_VERSION = '0.1.0';
+
+/** A table row: the record plus where its error comes from. */
+export interface ReportRow extends TensorRecord {
+  inputSqnrDb: number | null;
+  /** worst input SQNR − own SQNR: > dropDb means the error is made at this tensor. */
+  dropDb: number | null;
+  origin: 'made here' | 'inherited' | 'input' | 'ok';
+}
+
+export interface CandidateReport {
+  model: ModelInfo;
+  firstDivergence: Divergence | null;
+  rows: ReportRow[];
+  summary: { compared: number; skipped: number; unmatchedFp32: number; unmatchedInt8: number; worstSqnrDb: number; outputSqnrDb: Record<string, number> };
+  skipped: CandidateResult['skipped'];
+  unmatched: CandidateResult['unmatched'];
+  perturbation: CandidateResult['perturbation'];
+  /** Free-form analyses attached by other modules (detection head, bisect...), keyed by name. */
+  analyses: Record<string, unknown>;
+}
+
+/** Everything one `trt-diff run` found; serialised as --json and rendered by every reporter. */
+export interface Report {
+  tool: 'trt-diff';
+  version: string;
+  created: string;
+  fp32: ModelInfo;
+  samples: string[];
+  thresholds: DivergenceOptions;
+  candidates: CandidateReport[];
+  timing: ComparisonResult['timing'];
+}
+
+export function buildReport(result: ComparisonResult, thresholds: DivergenceOptions = DEFAULT_DIVERGENCE, outputs: readonly string[] = []): Report {
+  return {
+    tool: 'trt-diff',
+    version: TOOL_VERSION,
+    created: new Date().toISOString(),
+    fp32: result.fp32,
+    samples: result.samples,
+    thresholds,
+    candidates: result.candidates.map((c) => candidateReport(c, thresholds, outputs)),
+    timing: result.timing,
+  };
+}
+
+function candidateReport(c: CandidateResult, th: DivergenceOptions, outputs: readonly string[]): CandidateReport {
+  const drops = inputDrops(c.records);
+  const rows: ReportRow[] = c.records.map((r) => {
+    const d = drops.get(r.name)!;
+    const low = r.metrics.sqnrDb < th.sqnrThresholdDb || r.metrics.cosine < th.cosineThreshold;
+    const origin: ReportRow['origin'] = d.dropDb === null ? 'input' : !low ? 'ok' : d.dropDb >= th.dropDb ? 'made here' : 'inherited';
+    return { ...r, inputSqnrDb: d.inputSqnrDb, dropDb: d.dropDb, origin };
+  });
+  const outputSqnrDb: Record<string, number> = {};
+  for (const o of outputs) {
+    const r = c.records.find((x) => x.name === o);
+    if (r) outputSqnrDb[o] = r.metrics.sqnrDb;
+  }
+  return {
+    model: c.model,
+    firstDivergence: firstDivergence(c.records, th),
+    rows,
+    summary: {
+      compared: c.records.length,
+      skipped: c.skipped.length,
+      unmatchedFp32: c.unmatched.fp32.length,
+      unmatchedInt8: c.unmatched.int8.length,
+      worstSqnrDb: Math.min(...c.records.map((r) => r.metrics.sqnrDb)),
+      outputSqnrDb,
+    },
+    skipped: c.skipped,
+    unmatched: c.unmatched,
+    perturbation: c.perturbation,
+    analyses: {},
+  };
+}

@@ -1,0 +1,91 @@
+import Table from 'cli-table3';
+import type { CandidateReport, Report, ReportRow } from './report.js';
+import { ansi, fmtCos, fmtDb, fmtNum } from './format.js';
+import { shapeString } from '../tensor/tensor.js';
+
+export type SortKey = 'order' | 'sqnr' | 'cosine' | 'maxabs' | 'drop';
+
+export interface TableOptions {
+  top?: number;
+  sort?: SortKey;
+  filter?: RegExp;
+  color?: boolean;
+  /** Width budget for the tensor column. */
+  nameWidth?: number;
+}
+
+const SORTERS: Record<SortKey, (a: ReportRow, b: ReportRow) => number> = {
+  order: (a, b) => a.order - b.order,
+  sqnr: (a, b) => a.metrics.sqnrDb - b.metrics.sqnrDb,
+  cosine: (a, b) => a.metrics.cosine - b.metrics.cosine,
+  maxabs: (a, b) => b.metrics.maxAbs - a.metrics.maxAbs,
+  drop: (a, b) => (b.dropDb ?? -Infinity) - (a.dropDb ?? -Infinity),
+};
+
+/** Rows after --filter, --sort and --top. */
+export function selectRows(rows: readonly ReportRow[], opt: TableOptions): ReportRow[] {
+  let out = opt.filter ? rows.filter((r) => opt.filter!.test(r.name) || opt.filter!.test(r.opType)) : [...rows];
+  out.sort(SORTERS[opt.sort ?? 'order']);
+  if (opt.top && opt.top > 0) {
+    if ((opt.sort ?? 'order') === 'order') {
+      // --top N in graph order: keep the N worst rows but show them in order.
+      const worst = new Set([...out].sort(SORTERS.sqnr).slice(0, opt.top));
+      out = out.filter((r) => worst.has(r));
+    } else {
+      out = out.slice(0, opt.top);
+    }
+  }
+  return out;
+}
+
+function ellipsize(s: string, width: number): string {
+  return s.length <= width ? s : `…${s.slice(s.length - width + 1)}`;
+}
+
+export function renderCandidateTable(c: CandidateReport, report: Report, opt: TableOptions = {}): string {
+  const color = opt.color ?? false;
+  const width = opt.nameWidth ?? 46;
+  const table = new Table({
+    head: ['#', 'op', 'tensor', 'shape', 'cosine', 'max abs', 'SQNR dB', 'drop dB', 'origin'],
+    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
+    colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'],
+  });
+  const th = report.thresholds;
+  const first = c.firstDivergence?.tensor;
+  for (const r of selectRows(c.rows, opt)) {
+    const bad = r.metrics.sqnrDb < th.sqnrThresholdDb || r.metrics.cosine < th.cosineThreshold;
+    const paint = (s: string) => (r.name === first ? ansi.red(ansi.bold(s, color), color) : bad && r.origin === 'made here' ? ansi.yellow(s, color) : s);
+    const mark = r.name === first ? '>>' : r.origin === 'made here' ? '*' : '';
+    table.push([
+      String(r.order), r.opType, paint(ellipsize(r.name, width)), shapeString(r.shape),
+      fmtCos(r.metrics.cosine), fmtNum(r.metrics.maxAbs, 3), paint(fmtDb(r.metrics.sqnrDb)),
+      r.dropDb === null ? '' : fmtDb(r.dropDb), `${mark ? `${mark} ` : ''}${r.origin}`,
+    ]);
+  }
+  return table.toString();
+}
+
+/** The headline: first divergence, output SQNR, counts. Printed above the table. */
+export function renderSummary(c: CandidateReport, report: Report, color = false): string {
+  const lines: string[] = [];
+  lines.push(ansi.bold(`INT8 ${c.model.path}  vs  FP32 ${report.fp32.path}`, color));
+  lines.push(`  ${report.samples.length} input(s): ${report.samples.slice(0, 3).join(', ')}${report.samples.length > 3 ? ', …' : ''}`);
+  const fd = c.firstDivergence;
+  if (fd) {
+    lines.push(ansi.red(`  first divergence: ${fd.tensor}  (${fd.opType} ${fd.node})`, color));
+    lines.push(`    ${fd.reason}${fd.inputSqnrDb !== null ? `; inputs at ${fmtDb(fd.inputSqnrDb)} dB` : ''}`);
+  } else {
+    lines.push(ansi.green(`  no divergence: every tensor is within SQNR ≥ ${report.thresholds.sqnrThresholdDb} dB or no worse than its inputs by ${report.thresholds.dropDb} dB`, color));
+  }
+  for (const [o, s] of Object.entries(c.summary.outputSqnrDb)) lines.push(`  output ${o}: SQNR ${fmtDb(s)} dB`);
+  const s = c.summary;
+  lines.push(`  ${s.compared} tensors compared, ${s.skipped} skipped, ${s.unmatchedFp32} FP32 / ${s.unmatchedInt8} INT8 unmatched; worst SQNR ${fmtDb(s.worstSqnrDb)} dB`);
+  for (const p of c.perturbation) {
+    if (p.maxAbs > 0) lines.push(`  note: exposing every tensor changes INT8 ${p.output} by up to ${fmtNum(p.maxAbs)} (SQNR ${fmtDb(p.sqnrDb)} dB vs the uninstrumented model)`);
+  }
+  return lines.join('\n');
+}
+
+export function renderReport(report: Report, opt: TableOptions = {}): string {
+  return report.candidates.map((c) => `${renderSummary(c, report, opt.color)}\n${renderCandidateTable(c, report, opt)}`).join('\n\n');
+}
