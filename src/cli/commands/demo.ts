@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
-import { runComparison, runBuilder, type RunArgs } from './run.js';
+import { analysisLines, runComparison, runBuilder, type RunArgs } from './run.js';
 import { emitReport } from '../emit.js';
 import { toTableOptions } from '../options.js';
 
@@ -25,6 +25,7 @@ export const command = {
     if (argv.input.length === 0) argv.input = [DEMO.image];
     process.stderr.write(`trt-diff demo: ${path.basename(argv.fp32)} vs ${argv.int8.map((f) => path.basename(f)).join(', ')} on ${argv.input.map((f) => path.basename(f)).join(', ')}\n`);
     const report = await runComparison(argv);
-    emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table: toTableOptions(argv) });
+    const table = toTableOptions(argv);
+    emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table }, (r) => analysisLines(r, argv, !!table.color));
   },
 };

@@ -6,6 +6,7 @@ import { UserError } from '../../errors.js';
 import { inputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toTableOptions } from '../options.js';
 import { emitReport } from '../emit.js';
 import { progressLine } from '../progress.js';
+import { ANALYSES } from '../../analysis/registry.js';
 
 export interface RunArgs {
   fp32: string;
@@ -18,7 +19,8 @@ export interface RunArgs {
 }
 
 export function runBuilder<T>(y: Argv<T>) {
-  return tableOptions(thresholdOptions(inputOptions(y
+  const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
+  return tableOptions(thresholdOptions(inputOptions(withAnalyses
     .option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx; .engine with the TensorRT addon)' })
     .option('int8', { type: 'string', array: true, demandOption: true, describe: 'quantized model(s) to compare (repeat for several candidates)' })
     .option('dump', { type: 'string', describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
@@ -41,7 +43,10 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const int8 = a.int8.map(openModel);
   const warn = (s: string) => process.stderr.write(`${s}\n`);
   const progress = progressLine('comparing', a['max-images'] as number | undefined);
+  const analyses = ANALYSES.filter((an) => an.enabled(a));
+  const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
   const result = await compareModels(fp32, int8, {
+    observers,
     inputs: a.input,
     inputOptions: toInputOptions(a, warn),
     dumpDir: a.dump,
@@ -51,7 +56,18 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   });
   progress.done();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
-  return buildReport(result, toDivergenceOptions(a), outputs);
+  const report = buildReport(result, toDivergenceOptions(a), outputs);
+  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a });
+  return report;
+}
+
+/** Lines the enabled analyses want above each candidate's table. */
+export function analysisLines(report: Report, args: Record<string, unknown>, color: boolean): string[] {
+  const lines: string[] = [];
+  for (const an of ANALYSES.filter((x) => x.enabled(args) && x.render)) {
+    report.candidates.forEach((_, k) => lines.push(...an.render!(report, k, color)));
+  }
+  return lines;
 }
 
 export const command = {
@@ -60,7 +76,8 @@ export const command = {
   builder: runBuilder,
   handler: async (argv: RunArgs) => {
     const report = await runComparison(argv);
-    emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table: toTableOptions(argv) }, () =>
-      argv.dump ? [`dumps written to ${argv.dump}/`] : []);
+    const table = toTableOptions(argv);
+    emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table }, (r) =>
+      [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
   },
 };
