@@ -10,8 +10,17 @@ import * as demo from './commands/demo.js';
 /** Every command module exports `command` (yargs CommandModule shape). Register new ones here. */
 const COMMANDS = [run.command, compare.command, inspect.command, demo.command];
 
+/** yargs reads a lone "-" as a positional; `--json -` (JSON to stdout) is spelled `--json=-` for it. */
+function normalizeStdoutDash(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i]!.startsWith('--') && !argv[i]!.includes('=') && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(argv[i]!);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const cli = yargs(argv)
+  const cli = yargs(normalizeStdoutDash(argv))
     .scriptName('trt-diff')
     .usage('$0 <command> [options]\n\nLayerwise FP32-vs-INT8 comparison debugger.')
     .strict()

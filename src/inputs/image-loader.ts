@@ -55,7 +55,7 @@ export async function loadImage(file: string, inputName: string, width: number, 
     const w = Math.round(srcWidth * r), h = Math.round(srcHeight * r);
     // Same split as Ultralytics' LetterBox: the odd pixel goes to the bottom/right.
     const dw = (width - w) / 2, dh = (height - h) / 2;
-    const top = Math.round(dh - 0.1), left = Math.round(dw - 0.1);
+    const top = Math.max(0, Math.round(dh - 0.1)), left = Math.max(0, Math.round(dw - 0.1));
     box = { srcWidth, srcHeight, scale: r, padLeft: left, padTop: top, width, height };
     img = img.resize(w, h, { fit: 'fill', kernel: 'linear' }).extend({
       top, bottom: height - h - top, left, right: width - w - left,

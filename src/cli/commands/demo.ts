@@ -24,8 +24,8 @@ export const command = {
   handler: async (argv: RunArgs) => {
     if (argv.input.length === 0) argv.input = [DEMO.image];
     process.stderr.write(`trt-diff demo: ${path.basename(argv.fp32)} vs ${argv.int8.map((f) => path.basename(f)).join(', ')} on ${argv.input.map((f) => path.basename(f)).join(', ')}\n`);
-    const report = await runComparison(argv);
     const table = toTableOptions(argv);
+    const report = await runComparison(argv);
     emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table }, (r) => analysisLines(r, argv, !!table.color));
   },
 };

@@ -75,8 +75,8 @@ export const command = {
   describe: 'run FP32 and INT8 models on identical inputs and compare every tensor',
   builder: runBuilder,
   handler: async (argv: RunArgs) => {
+    const table = toTableOptions(argv); // validate output flags before the long run
     const report = await runComparison(argv);
-    const table = toTableOptions(argv);
     emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table }, (r) =>
       [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
   },
