@@ -27,6 +27,12 @@ export interface LogicalTensor {
   node?: NodeProto;
 }
 
+/** Ops whose outputs are integer (or scale/zero-point) tensors, not comparable activations. */
+const INTEGER_PRODUCERS = new Set([
+  'QuantizeLinear', 'DynamicQuantizeLinear', 'ConvInteger', 'MatMulInteger', 'QLinearConv', 'QLinearMatMul',
+  'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearAveragePool', 'QLinearGlobalAveragePool',
+]);
+
 const SUFFIXES = [
   '_DequantizeLinear_Output', '_QuantizeLinear_Input', '_QuantizeLinear_Output', '_DequantizeLinear',
   '_dequantized', '_quantized', '_dq', '_q',
@@ -69,7 +75,7 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
   for (const node of g.nodes) {
     const y = node.output[0];
     if (!y || isParameterPath(g, y)) continue;
-    if (node.opType === 'QuantizeLinear') continue; // integer tensor; its DequantizeLinear carries the value
+    if (INTEGER_PRODUCERS.has(node.opType)) continue; // integer tensors; a DequantizeLinear carries the value
     if (node.opType === 'DequantizeLinear') {
       const q = producerOf(g, node.input[0] ?? '');
       const pre = q?.opType === 'QuantizeLinear' ? q.input[0] : undefined;
@@ -88,7 +94,9 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
     for (const o of node.output) {
       if (!o) continue;
       const logical = referenceNames.has(o) ? o : pick([o, stripQdqSuffix(o)]);
-      if (out.get(logical)?.kind === 'dequantized') continue;
+      const existing = out.get(logical);
+      // A dequantized value wins over the float it came from; an exact name wins over a renamed one.
+      if (existing?.kind === 'dequantized' || (existing && existing.actual === logical)) continue;
       out.set(logical, { logical, actual: o, kind: 'float', node });
     }
   }

@@ -80,6 +80,15 @@ export function renderSummary(c: CandidateReport, report: Report, color = false)
   for (const [o, s] of Object.entries(c.summary.outputSqnrDb)) lines.push(`  output ${o}: SQNR ${fmtDb(s)} dB`);
   const s = c.summary;
   lines.push(`  ${s.compared} tensors compared, ${s.skipped} skipped, ${s.unmatchedFp32} FP32 / ${s.unmatchedInt8} INT8 unmatched; worst SQNR ${fmtDb(s.worstSqnrDb)} dB`);
+  if (c.skipped.length > 0) {
+    const why = new Map<string, number>();
+    for (const k of c.skipped) why.set(k.reason, (why.get(k.reason) ?? 0) + 1);
+    lines.push(`  skipped: ${[...why].map(([r, n]) => `${n} × ${r}`).join('; ')}`);
+  }
+  if (c.unmatched.fp32.length > 0) {
+    const shown = c.unmatched.fp32.slice(0, 3).join(', ');
+    lines.push(`  FP32 tensors with no INT8 counterpart: ${shown}${c.unmatched.fp32.length > 3 ? `, … (${c.unmatched.fp32.length - 3} more in --json)` : ''}`);
+  }
   for (const p of c.perturbation) {
     if (p.maxAbs > 0) lines.push(`  note: exposing every tensor changes INT8 ${p.output} by up to ${fmtNum(p.maxAbs)} (SQNR ${fmtDb(p.sqnrDb)} dB vs the uninstrumented model)`);
   }
