@@ -1,0 +1,51 @@
+// Host API of the fused comparison kernels (compare_kernels.cu). Plain C++ so that the addon and the
+// tests can include it with g++; all pointers named d* are device pointers.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "../native/accumulator.h"
+#include "../native/dequant.h"
+
+namespace trtdiff {
+
+// The test side of a comparison: float32, float16, or int8 with its dequantisation parameters.
+struct TestOperand {
+  const void* data = nullptr;
+  TestDType dtype = TestDType::F32;
+  float scale = 1.0f;        // int8 only
+  std::int32_t zeroPoint = 0;  // int8 only
+};
+
+// One tensor pair of a batched launch.
+struct PairDesc {
+  const float* ref;
+  TestOperand test;
+  std::uint64_t n;
+};
+
+// Per-stream scratch of the single-pair launch: one partial accumulator per block and the ticket
+// counter that elects the last block to finish the reduction. Launches sharing a scratch must be
+// ordered (same stream).
+struct CompareScratch {
+  Accumulator* dPartials = nullptr;
+  unsigned int* dTicket = nullptr;
+  int maxBlocks = 0;
+  int threads = 0;
+};
+
+cudaError_t createCompareScratch(int device, CompareScratch* scratch);
+void destroyCompareScratch(CompareScratch* scratch);
+
+// Compares n pairs in one kernel launch and writes the finished accumulator (count = n) to dOut.
+cudaError_t launchCompare(const float* dRef, const TestOperand& test, std::uint64_t n, Accumulator* dOut,
+                          const CompareScratch& scratch, cudaStream_t stream);
+
+// Compares `count` tensor pairs described by dDescs (device array) in one launch, one block per pair
+// at a time; dOut[i] receives pair i. Meant for many small tensors; large ones go to launchCompare.
+cudaError_t launchCompareBatch(const PairDesc* dDescs, std::uint32_t count, Accumulator* dOut,
+                               cudaStream_t stream);
+
+}  // namespace trtdiff

@@ -1,0 +1,145 @@
+import { describe, it, expect } from 'vitest';
+import { accumulateArrays, newAccumulator, type MetricAccumulator } from '../src/compare/metrics.js';
+import { UserError } from '../src/errors.js';
+import { loadNative, nativeCapabilities } from '../src/native/addon.js';
+import { layerOfOnnxNode, onnxNodesOfMetadata, parseEngineLayers } from '../src/native/engine-layers.js';
+import { TrtRunner, isEnginePath, trtUnavailableReason } from '../src/runners/trt-runner.js';
+
+const { addon, errors } = loadNative();
+const notBuilt = addon === undefined;
+if (notBuilt) console.log(`native addon tests skipped: ${errors.join('; ')}`);
+const trtReason = trtUnavailableReason();
+if (trtReason) console.log(`TensorRT tests skipped: ${trtReason}`);
+const testEngine = process.env['TRT_DIFF_TEST_ENGINE'];
+if (!trtReason && !testEngine) console.log('TensorRT engine test skipped: set TRT_DIFF_TEST_ENGINE to a .engine file');
+
+/** Deterministic generator (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ADVERSARIAL = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 1e-40, -1.4e-45, 1e-7, 3.4e38];
+
+function makePair(n: number, seed: number, adversarial: boolean): [Float32Array, Float32Array] {
+  const r = rng(seed);
+  const ref = new Float32Array(n);
+  const test = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    ref[i] = adversarial && r() < 0.3 ? ADVERSARIAL[Math.floor(r() * ADVERSARIAL.length)]! : (r() * 2 - 1) * 3;
+    test[i] = adversarial && r() < 0.3 ? ADVERSARIAL[Math.floor(r() * ADVERSARIAL.length)]! : ref[i]! + (r() - 0.5) * 0.02;
+  }
+  return [ref, test];
+}
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/** Counts and extrema exactly (+0 and -0 alike: which zero is the min depends on order); sums to FP64 reordering error. */
+function expectSameAccumulator(got: MetricAccumulator, want: MetricAccumulator): void {
+  for (const k of ['count', 'finite', 'refNan', 'refInf', 'testNan', 'testInf', 'maxAbs', 'maxRel',
+    'refMin', 'refMax', 'testMin', 'testMax'] as const) {
+    expect(same(got[k], want[k]), `${k}: ${got[k]} vs ${want[k]}`).toBe(true);
+  }
+  const magnitude = {
+    sumRef2: want.sumRef2, sumTest2: want.sumTest2, sumErr2: want.sumErr2, sumAbsErr: want.sumAbsErr,
+    sumDot: Math.sqrt(want.sumRef2 * want.sumTest2),
+  };
+  for (const [k, mag] of Object.entries(magnitude) as [keyof typeof magnitude, number][]) {
+    expect(Math.abs(got[k] - want[k]), `${k}: ${got[k]} vs ${want[k]}`).toBeLessThanOrEqual(1e-12 * mag);
+  }
+}
+
+describe('native addon', () => {
+  it('reports capabilities without crashing', () => {
+    const caps = nativeCapabilities();
+    console.log(`native capabilities: ${JSON.stringify(caps)}`);
+    expect(typeof caps.cuda.available).toBe('boolean');
+    expect(caps.cuda.available).toBe(caps.cuda.devices > 0);
+    if (!caps.cuda.available) expect(caps.cuda.error).toBeTruthy();
+    expect(typeof caps.tensorrt.built).toBe('boolean');
+  });
+
+  it.skipIf(notBuilt)('compareF32 equals accumulateArrays on random and adversarial data', () => {
+    const sizes = [0, 1, 2, 3, 7, 8, 9, 15, 17, 31, 33, 1000, 8191, 8192, 8193, 65_537];
+    let seed = 1;
+    for (const n of sizes) {
+      for (const adversarial of [false, true]) {
+        const [ref, test] = makePair(n, seed++, adversarial);
+        const got = addon!.compareF32(ref, test);
+        const want = accumulateArrays(newAccumulator(), ref, test);
+        expectSameAccumulator(got, want);
+      }
+    }
+  });
+
+  it.skipIf(notBuilt)('compareF32 covers every non-finite combination and rejects length mismatches', () => {
+    const values = [NaN, Infinity, -Infinity, 0, -0, 1e30, 1e-40, 2.5];
+    const ref = new Float32Array(values.length ** 2);
+    const test = new Float32Array(values.length ** 2);
+    values.forEach((a, i) => values.forEach((b, j) => { ref[i * values.length + j] = a; test[i * values.length + j] = b; }));
+    expectSameAccumulator(addon!.compareF32(ref, test), accumulateArrays(newAccumulator(), ref, test));
+    expect(() => addon!.compareF32(new Float32Array(3), new Float32Array(4))).toThrow(/element counts differ/);
+    expect(() => addon!.compareF32(new Float64Array(3) as unknown as Float32Array, new Float32Array(3))).toThrow(/Float32Array/);
+  });
+
+  it.skipIf(notBuilt)('histogramUpdate doubles the range and merges bin pairs', () => {
+    const counts = new Float64Array(addon!.histogramBins);
+    let range = addon!.histogramUpdate(counts, 0, new Float32Array([0.5, -1, NaN, Infinity]));
+    expect(range).toBe(1);
+    expect([counts[1024], counts[2047]]).toEqual([1, 1]);
+    range = addon!.histogramUpdate(counts, range, new Float32Array([3]));
+    expect(range).toBe(4);  // 1 → 2 → 4: two doublings, each merging adjacent bins
+    expect([counts[256], counts[511], counts[1536]]).toEqual([1, 1, 1]);
+    expect(counts.reduce((s, c) => s + c, 0)).toBe(3);
+  });
+
+  it.skipIf(notBuilt || addon?.compareF32Cuda === undefined)('compareF32Cuda matches the CPU path, or rejects with the CUDA error', async () => {
+    const [ref, test] = makePair(100_003, 42, true);
+    const caps = addon!.capabilities();
+    if (!caps.cuda.available) {
+      await expect(addon!.compareF32Cuda!(ref, test)).rejects.toThrow(caps.cuda.error!);
+      return;
+    }
+    expectSameAccumulator(await addon!.compareF32Cuda!(ref, test), accumulateArrays(newAccumulator(), ref, test));
+  });
+});
+
+describe('TensorRT runner', () => {
+  it('recognises engine file names', () => {
+    expect(['m.engine', 'm.plan', 'M.TRT'].map(isEnginePath)).toEqual([true, true, true]);
+    expect(['m.onnx', 'engine', 'm.engine.json'].map(isEnginePath)).toEqual([false, false, false]);
+  });
+
+  it.skipIf(!trtReason)('open() fails with one UserError line when TensorRT is not built', async () => {
+    const err = await TrtRunner.open('model.engine').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).message).toMatch(/^model\.engine: TensorRT runner not built: /);
+    expect((err as UserError).message).not.toContain('\n');
+  });
+
+  it.skipIf(trtReason !== undefined || !testEngine)('opens and describes a real engine', async () => {
+    const runner = await TrtRunner.open(testEngine!);
+    const d = runner.describe();
+    expect(d.backend).toMatch(/^tensorrt-\d+\.\d+/);
+    expect(d.inputs.length).toBeGreaterThan(0);
+    await runner.close();
+  });
+
+  it('maps inspector layers back to ONNX nodes', () => {
+    expect(onnxNodesOfMetadata('[ONNX Layer: /conv1/Conv]\x1E[ONNX Layer: /relu1/Relu]')).toEqual(['/conv1/Conv', '/relu1/Relu']);
+    const layers = parseEngineLayers(JSON.stringify({
+      Layers: [
+        { Name: '/conv1/Conv + /relu1/Relu', Metadata: '[ONNX Layer: /conv1/Conv]\x1E[ONNX Layer: /relu1/Relu]', Outputs: [{ Name: 'relu1' }] },
+        'reformat_0',
+      ],
+    }));
+    expect(layers.map((l) => l.name)).toEqual(['/conv1/Conv + /relu1/Relu', 'reformat_0']);
+    expect(layerOfOnnxNode(layers).get('/relu1/Relu')?.outputs).toEqual(['relu1']);
+  });
+});
