@@ -1,0 +1,230 @@
+import type { OnnxModel } from '../graph/onnx-model.js';
+import { indexGraph } from '../graph/graph-index.js';
+import { markAllOutputs } from '../graph/mark-outputs.js';
+import { OrtRunner } from '../runners/ort-runner.js';
+import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
+import { isFloatDType } from '../tensor/dtype.js';
+import { toFloat32, type Tensor } from '../tensor/tensor.js';
+import { UserError } from '../errors.js';
+import { AbsHistogram, DEFAULT_BINS, finiteAbsMax, type HistogramMode } from './histogram.js';
+
+/**
+ * One pass of activation statistics over a calibration set: per tensor the running min/max and,
+ * on request, |x| histograms. Every tensor is folded into its statistics as it streams out of the
+ * runner and then dropped, so memory is the statistics (2048 bins per histogram) plus one image's
+ * activations, whatever the number of images.
+ */
+export interface TensorStats {
+  name: string;
+  shape: number[];
+  min: number;
+  max: number;
+  /** max|x| over everything seen. */
+  absMax: number;
+  /** max|x| over the first batch: the histograms' first range. */
+  firstBatchAbsMax: number;
+  /** Elements seen (all samples). */
+  count: number;
+  /** Non-finite elements seen (not in min/max nor in the histograms). */
+  nonFinite: number;
+  histograms: Partial<Record<HistogramMode, AbsHistogram>>;
+  /** Zeros met before any non-zero value fixed a histogram range (added to bin 0 at creation). */
+  pendingZeros: number;
+}
+
+export interface CollectOptions {
+  /** Images per calibration batch; the first batch's max|x| is every histogram's first range. */
+  batch: number;
+  maxImages?: number;
+  /** Which histograms to build ('grow': Entropy2/percentile; 'saturate': legacy Entropy). */
+  histograms: readonly HistogramMode[];
+  bins?: number;
+  inputOptions?: InputOptions;
+  threads?: number;
+  onProgress?: (done: number, sampleId: string) => void;
+}
+
+export interface CollectedActivations {
+  /** In topological order: graph inputs first, then node outputs. */
+  stats: Map<string, TensorStats>;
+  images: number;
+  /** The first sample's id (an image path for image inputs). */
+  firstSample: string;
+  batches: number;
+  /** Model inputs that were fed (their statistics are in `stats` when float). */
+  inputs: string[];
+  /** Tensors not collected, with why (integer tensors, constants). */
+  skipped: { name: string; reason: string }[];
+  /** Wall time of model runs vs statistics, ms. */
+  timing: { runMs: number; statsMs: number; totalMs: number };
+}
+
+/**
+ * Run `model` over the samples of `specs` with every activation exposed, and collect statistics.
+ *
+ * TensorRT's calibrator sees batches, and the first batch's max|x| sets the histogram range, which
+ * then doubles whenever a later batch exceeds it. The model runs one image at a time, so the first
+ * `batch` images run twice: once to learn the first batch's max, once to fill the histograms at
+ * that range. After that, growth is applied per image: with right-closed bins doubling is exact
+ * (histogram.ts), so per-image growth yields the same histogram as per-batch growth would.
+ */
+export async function collectActivations(model: OnnxModel, specs: readonly string[], opt: CollectOptions): Promise<CollectedActivations> {
+  const t0 = performance.now();
+  if (!(opt.batch >= 1)) throw new UserError(`--batch must be ≥ 1, got ${opt.batch}`);
+  const g = indexGraph(model.proto.graph!);
+  const mark = markAllOutputs(model.proto, g);
+  const runner = await OrtRunner.open(model, { mark: mark.marked, threads: opt.threads });
+  const inputs = runner.describe().inputs;
+  const floatInputs = inputs.filter((i) => i.dtype !== 'unknown' && isFloatDType(i.dtype));
+  if (floatInputs.length === 0) {
+    throw new UserError(`model has no float input to calibrate from (inputs: ${inputs.map((i) => `${i.name} ${i.dtype}`).join(', ')})`, model.path);
+  }
+  const bins = opt.bins ?? DEFAULT_BINS;
+  const stats = new Map<string, TensorStats>();
+  const skipped = new Map<string, string>(mark.skipped.map((s) => [s.name, s.reason]));
+  const timing = { runMs: 0, statsMs: 0, totalMs: 0 };
+  const maxImages = opt.maxImages ?? Infinity;
+  const inputOptions: InputOptions = { ...opt.inputOptions, maxSamples: maxImages };
+
+  const forEachTensor = async (sample: Sample, fold: (t: Tensor) => void): Promise<void> => {
+    for (const t of Object.values(sample.feeds)) fold(t);
+    let t = performance.now();
+    for await (const tensor of runner.run(sample.feeds)) {
+      timing.runMs += performance.now() - t;
+      t = performance.now();
+      fold(tensor);
+      timing.statsMs += performance.now() - t;
+      t = performance.now();
+    }
+  };
+  const floatData = (t: Tensor): Float32Array | Float64Array | undefined => {
+    if (!isFloatDType(t.dtype)) {
+      if (!stats.has(t.name)) skipped.set(t.name, `${t.dtype} tensor`);
+      return undefined;
+    }
+    return t.dtype === 'float64' ? (t.data as Float64Array) : toFloat32(t);
+  };
+
+  let images = 0;
+  let firstSample = '';
+  try {
+    const stream = samplesFrom(specs, inputs, inputOptions)[Symbol.asyncIterator]();
+    // 1. First batch, statistics only: min/max and the first range.
+    const firstBatch: string[] = [];
+    while (firstBatch.length < opt.batch) {
+      const next = await stream.next();
+      if (next.done) break;
+      await forEachTensor(next.value, (t) => {
+        const data = floatData(t);
+        if (data) foldMinMax(statsOf(stats, t), data);
+      });
+      firstBatch.push(next.value.id);
+      images++;
+      opt.onProgress?.(images, next.value.id);
+    }
+    if (images === 0) throw new UserError('no calibration images', specs.join(', '));
+    firstSample = firstBatch[0]!;
+    for (const s of stats.values()) s.firstBatchAbsMax = s.absMax;
+
+    // 2. The first batch again, into the histograms at the first range.
+    if (opt.histograms.length > 0) {
+      let k = 0;
+      for await (const sample of samplesFrom(specs, inputs, { ...inputOptions, maxSamples: firstBatch.length })) {
+        if (sample.id !== firstBatch[k++]) throw new Error(`calibration inputs changed between passes (${sample.id})`);
+        await forEachTensor(sample, (t) => {
+          const s = stats.get(t.name);
+          const data = s ? floatData(t) : undefined;
+          if (s && data) foldHistograms(s, data, undefined, opt.histograms, bins);
+        });
+      }
+    }
+
+    // 3. The remaining images: min/max and histograms in one go.
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) break;
+      await forEachTensor(next.value, (t) => {
+        const data = floatData(t);
+        if (!data) return;
+        const s = statsOf(stats, t);
+        const absMax = foldMinMax(s, data);
+        if (opt.histograms.length > 0) foldHistograms(s, data, absMax, opt.histograms, bins);
+      });
+      images++;
+      opt.onProgress?.(images, next.value.id);
+    }
+  } finally {
+    await runner.close();
+  }
+  timing.totalMs = performance.now() - t0;
+  for (const name of stats.keys()) skipped.delete(name);
+  return {
+    stats,
+    images,
+    firstSample,
+    batches: Math.ceil(images / opt.batch),
+    inputs: inputs.map((i) => i.name),
+    skipped: [...skipped].map(([name, reason]) => ({ name, reason })),
+    timing,
+  };
+}
+
+function statsOf(all: Map<string, TensorStats>, t: Tensor): TensorStats {
+  let s = all.get(t.name);
+  if (!s) {
+    s = {
+      name: t.name, shape: [...t.shape], min: Infinity, max: -Infinity, absMax: 0, firstBatchAbsMax: 0,
+      count: 0, nonFinite: 0, histograms: {}, pendingZeros: 0,
+    };
+    all.set(t.name, s);
+  }
+  return s;
+}
+
+/** Fold min, max and max|x| of the finite elements; returns this tensor's own max|x|. */
+export function foldMinMax(s: TensorStats, data: ArrayLike<number>): number {
+  let lo = Infinity, hi = -Infinity, bad = 0;
+  const n = data.length;
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) { bad++; continue; } // NaN or ±Inf
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo < s.min) s.min = lo;
+  if (hi > s.max) s.max = hi;
+  s.count += n;
+  s.nonFinite += bad;
+  const absMax = Math.max(hi > 0 ? hi : 0, lo < 0 ? -lo : 0);
+  if (absMax > s.absMax) s.absMax = absMax;
+  return absMax;
+}
+
+/**
+ * Fold one tensor into the requested histograms. The histograms are created at the first batch's
+ * max|x|; a tensor that was all zeros so far gets them at its first non-zero max instead, and the
+ * zeros seen before go to bin 0.
+ */
+function foldHistograms(s: TensorStats, data: ArrayLike<number>, absMax: number | undefined, modes: readonly HistogramMode[], bins: number): void {
+  for (const mode of modes) {
+    let h = s.histograms[mode];
+    if (!h) {
+      const own = absMax ?? finiteAbsMax(data);
+      const range = s.firstBatchAbsMax > 0 ? s.firstBatchAbsMax : own;
+      if (!(range > 0)) {
+        if (mode === modes[0]) s.pendingZeros += countFinite(data);
+        continue;
+      }
+      h = new AbsHistogram(range, mode, bins);
+      h.counts[0] = s.pendingZeros;
+      s.histograms[mode] = h;
+    }
+    h.add(data, absMax);
+  }
+}
+
+function countFinite(data: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i]!)) n++;
+  return n;
+}
