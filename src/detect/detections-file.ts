@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import { UserError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../graph/onnx-model.js';
+import type { PredictedBox } from './coco-map.js';
+import type { DecodeOptions } from './decode.js';
+import type { ImageRecord } from './head-observer.js';
+
+/**
+ * `--save-detections` file: every model's detections in COCO results form (image_id, category_id =
+ * class index, bbox = [x, y, w, h] in original-image pixels, score), so that an independent
+ * evaluator (goldens/detect/map_eval.py, pycocotools) can score exactly what trt-diff scored.
+ */
+export interface DetectionsFile {
+  format: 'trt-diff-detections/1';
+  decode: DecodeOptions;
+  images: ImageRecord[];
+  models: { name: string; path: string; detections: { image_id: number; category_id: number; bbox: number[]; score: number }[] }[];
+}
+
+const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
+
+export function detectionsFile(decode: DecodeOptions, images: ImageRecord[], models: { name: string; path: string; dets: PredictedBox[] }[]): DetectionsFile {
+  return {
+    format: 'trt-diff-detections/1',
+    decode,
+    images,
+    models: models.map((m) => ({
+      name: m.name, path: m.path,
+      // 1/1000 pixel and 1e-6 in score: far below what changes a match, keeps the file small.
+      detections: m.dets.map((d) => ({ image_id: d.image, category_id: d.cls, bbox: d.bbox.map((v) => round(v, 3)), score: round(d.score, 6) })),
+    })),
+  };
+}
+
+export function writeDetectionsFile(file: string, data: DetectionsFile): void {
+  writeFileAtomic(file, JSON.stringify(data));
+}
+
+export function readDetectionsFile(file: string): DetectionsFile {
+  let data: DetectionsFile;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8')) as DetectionsFile;
+  } catch (e) {
+    throw new UserError(`cannot read detections (${errorMessage(e)})`, file);
+  }
+  if (data?.format !== 'trt-diff-detections/1' || !Array.isArray(data.images) || !Array.isArray(data.models)) {
+    throw new UserError('not a trt-diff detections file (format trt-diff-detections/1)', file);
+  }
+  return data;
+}
+
+/** The detections of one model of the file as evaluator input. */
+export function predictedBoxes(m: DetectionsFile['models'][number]): PredictedBox[] {
+  return m.detections.map((d) => ({ image: d.image_id, cls: d.category_id, score: d.score, bbox: d.bbox as PredictedBox['bbox'] }));
+}

@@ -1,0 +1,164 @@
+import * as path from 'node:path';
+import type { Argv } from 'yargs';
+import Table from 'cli-table3';
+import type { Analysis } from '../analysis/registry.js';
+import type { OnnxModel } from '../graph/onnx-model.js';
+import type { Report } from '../report/report.js';
+import { ansi, fmtCos, fmtDb } from '../report/format.js';
+import { UserError } from '../errors.js';
+import { buildLogicalGraph } from './logical-graph.js';
+import { headFromSpec, labelCounts, type DetectorHead, type HeadLabel } from './head-discovery.js';
+import { formatLayout, parseHeadSpec, type DetectorLayout } from './head-spec.js';
+import { HeadObserver, type HeadOutputSummary } from './head-observer.js';
+import { DETECT_DEFAULTS, MAP_DEFAULTS, type DecodeOptions } from './decode.js';
+import { branchDivergence, type BranchSummary } from './branch-divergence.js';
+import { judge, type Verdict } from './verdict.js';
+import { cocoMap } from './coco-map.js';
+import { groundTruthOf } from './yolo-labels.js';
+import { detectionsFile, writeDetectionsFile } from './detections-file.js';
+import { classLabel, classNames } from './class-names.js';
+import type { Detection } from './boxes.js';
+
+export const TOP_K = 100;
+export const MATCH_IOU = 0.5;
+
+/** `report.candidates[k].analyses.head` (docs/detection.md). */
+export type HeadAnalysisResult =
+  | { found: false; note: string }
+  | {
+    found: true;
+    head: { source: DetectorHead['source']; boxRoot: string | null; classRoot: string | null; merge: string | null; trunkEnd: string | null; layout: DetectorLayout | null; counts: Record<HeadLabel, number> };
+    verdict: Verdict | null;
+    output: HeadOutputSummary | null;
+    branches: BranchSummary[];
+    map?: { images: number; labels: string; decode: DecodeOptions; fp32: MapPair; int8: MapPair };
+    /** The first image's detections (original pixels, conf/NMS as compared), for the report overlay. */
+    detections?: { image: string; fp32: LabelledBox[]; int8: LabelledBox[] };
+  };
+interface LabelledBox { box: [number, number, number, number]; score: number; label: string }
+interface MapPair { map50: number; map50_95: number }
+
+interface RunState { head: DetectorHead | null; note?: string; observer?: HeadObserver }
+
+function decodeOptions(args: Record<string, unknown>): DecodeOptions {
+  const conf = args.conf as number, iou = args.iou as number;
+  for (const [flag, v] of [['conf', conf], ['iou', iou]] as const) {
+    if (!(v >= 0 && v <= 1)) throw new UserError(`--${flag} must be between 0 and 1, got ${v}`);
+  }
+  return { ...DETECT_DEFAULTS, conf, iou };
+}
+
+/** Find the head of the FP32 model (the one every row is named after). */
+export function resolveHead(fp32: OnnxModel, spec: string): RunState {
+  const lg = buildLogicalGraph(fp32.proto.graph!);
+  const head = headFromSpec(lg, parseHeadSpec(spec), fp32.path);
+  if (!head) return { head: null, note: `note: no detector head found in ${path.basename(fp32.path)} (no output Concat of a 4-channel box branch and a score branch); detection analysis off — pass --head boxes=0:4,scores=4:84 to force it` };
+  return { head };
+}
+
+function mapOf(obs: HeadObserver, labels: string, dets: Parameters<typeof cocoMap>[1]): MapPair {
+  const gts = groundTruthOf(obs.images, labels);
+  const r = cocoMap(gts, dets, obs.images.map((i) => i.id));
+  return { map50: r.map50, map50_95: r.map50_95 };
+}
+
+let state: RunState = { head: null };
+
+export const headAnalysis: Analysis = {
+  name: 'head',
+  options: <T>(y: Argv<T>) => y
+    .option('head', { type: 'string', default: 'auto', describe: 'detector head: auto | off | boxes=0:4,scores=4:84[,layout=CxA|AxC] | boxes=<tensor>,scores=<tensor>', group: 'Detection:' })
+    .option('conf', { type: 'number', default: DETECT_DEFAULTS.conf, describe: 'confidence threshold of compared detections', group: 'Detection:' })
+    .option('iou', { type: 'number', default: DETECT_DEFAULTS.iou, describe: 'NMS IoU threshold of compared detections', group: 'Detection:' })
+    .option('labels', { type: 'string', describe: 'YOLO label folder (<stem>.txt per image): adds mAP50 / mAP50-95 of every model', group: 'Detection:' })
+    .option('save-detections', { type: 'string', describe: 'write every model\'s detections (COCO results JSON) to this file', group: 'Detection:' }) as unknown as Argv<T>,
+  enabled: (args) => args.head !== 'off',
+  observers(args, fp32, int8) {
+    state = resolveHead(fp32, (args.head as string | undefined) ?? 'auto');
+    if (!state.head?.layout) return [];
+    state.observer = new HeadObserver(state.head.layout, {
+      detect: decodeOptions(args), topK: TOP_K, matchIou: MATCH_IOU, map: MAP_DEFAULTS,
+      labelsDir: args.labels as string | undefined, keepDetections: !!args['save-detections'],
+    }, int8.length);
+    return [state.observer];
+  },
+  finish(report: Report, ctx) {
+    const { head, observer: obs } = state;
+    if (!head) {
+      for (const c of report.candidates) c.analyses.head = { found: false, note: state.note! } satisfies HeadAnalysisResult;
+      return;
+    }
+    const labels = ctx.args.labels as string | undefined;
+    const fp32Map = obs && labels ? mapOf(obs, labels, obs.fp32Detections) : undefined;
+    report.candidates.forEach((c, k) => {
+      for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) {
+        const l = head.labels.get(r.name);
+        if (l) r.branch = l;
+      }
+      const branches = branchDivergence(ctx.result.candidates[k]!.records, head, report.thresholds);
+      const output = obs ? obs.summary(k) : null;
+      const result: HeadAnalysisResult = {
+        found: true,
+        head: { source: head.source, boxRoot: head.boxRoot, classRoot: head.classRoot, merge: head.merge, trunkEnd: head.trunkEnd, layout: head.layout, counts: labelCounts(head.labels) },
+        verdict: output ? judge(output, branches, head) : null,
+        output,
+        branches,
+      };
+      if (obs?.firstImage) {
+        const names = classNames(ctx.fp32.proto);
+        const boxes = (ds: Detection[] | undefined): LabelledBox[] => (ds ?? []).map((d) => ({ box: [...d.box] as LabelledBox['box'], score: d.score, label: classLabel(names, d.cls) }));
+        result.detections = { image: obs.firstImage.file, fp32: boxes(obs.firstImage.fp32), int8: boxes(obs.firstImage.int8[k]) };
+      }
+      if (obs && labels && fp32Map) {
+        result.map = { images: obs.images.length, labels, decode: MAP_DEFAULTS, fp32: fp32Map, int8: mapOf(obs, labels, obs.detectionsOf(k)) };
+      }
+      c.analyses.head = result;
+    });
+    const save = ctx.args['save-detections'] as string | undefined;
+    if (save && obs) {
+      writeDetectionsFile(save, detectionsFile(labels ? MAP_DEFAULTS : obs.opt.detect, obs.images, [
+        { name: 'fp32', path: ctx.fp32.path, dets: obs.fp32Detections },
+        ...ctx.int8.map((m, k) => ({ name: ctx.int8.length === 1 ? 'int8' : `int8-${k + 1}`, path: m.path, dets: obs.detectionsOf(k) })),
+      ]));
+      process.stderr.write(`wrote ${save}\n`);
+    }
+  },
+  render: (report, k, color) => renderHead(report, k, color),
+};
+
+const f3 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
+
+/** The verdict, its evidence and the branch table, shown above candidate k's per-layer table. */
+export function renderHead(report: Report, k: number, color: boolean): string[] {
+  const c = report.candidates[k]!;
+  const res = c.analyses.head as HeadAnalysisResult | undefined;
+  if (!res) return [];
+  if (!res.found) return k === 0 ? [res.note] : [];
+  const lines: string[] = [];
+  const cnt = res.head.counts;
+  lines.push(ansi.bold(`detector head (${res.head.source}) of ${path.basename(c.model.path)}: ${res.head.layout ? formatLayout(res.head.layout) : 'not decodable'}`, color));
+  lines.push(`  regions: backbone ${cnt.backbone}, neck ${cnt.neck}, box ${cnt.box}, class ${cnt.class}, shared ${cnt.shared} tensors; box root ${res.head.boxRoot ?? '-'}, class root ${res.head.classRoot ?? '-'}`);
+  const v = res.verdict, o = res.output;
+  if (v && o) {
+    const paint = v.verdict === 'ok' ? ansi.green : ansi.red;
+    lines.push(paint(ansi.bold(`VERDICT: ${v.verdict}${v.start ? ` — starts at ${v.start}` : ''}`, color), color));
+    for (const [name, og] of Object.entries(v.origin)) if (og) lines.push(`  ${name} damage starts at ${og.tensor} (${og.where}): ${og.why}`);
+    for (const e of v.evidence) lines.push(`  • ${e}`);
+    lines.push(`  output: class-score SQNR ${fmtDb(o.scoreSqnrDb)} dB (cos ${fmtCos(o.scoreCosine)}), box SQNR ${fmtDb(o.boxSqnrDb)} dB; max score ${f3(o.maxScore.int8)} vs ${f3(o.maxScore.fp32)} (ratio ${f3(o.maxScore.ratio)}); anchors > ${o.anchorsAboveConf.conf}: ${o.anchorsAboveConf.int8} vs ${o.anchorsAboveConf.fp32}`);
+    lines.push(`  top-${o.topK.k} anchor overlap ${(o.topK.overlap * 100).toFixed(0)}%, median box IoU ${f3(o.boxIouMedian)}; detections ${o.detections.int8} INT8 vs ${o.detections.fp32} FP32: P ${f3(o.detections.precision)} R ${f3(o.detections.recall)} F1 ${f3(o.detections.f1)} (IoU ${o.detections.matchIou})`);
+  }
+  if (res.map) {
+    lines.push(`  mAP over ${res.map.images} images (${res.map.labels}): FP32 mAP50 ${f3(res.map.fp32.map50)} mAP50-95 ${f3(res.map.fp32.map50_95)} | INT8 mAP50 ${f3(res.map.int8.map50)} mAP50-95 ${f3(res.map.int8.map50_95)}`);
+  }
+  const table = new Table({
+    head: ['region', 'tensors', 'first divergence', 'SQNR dB', 'worst SQNR dB', 'end SQNR dB'],
+    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
+  });
+  const short = (s: string) => (s.length > 48 ? `…${s.slice(-47)}` : s);
+  for (const b of res.branches) {
+    table.push([b.label, String(b.tensors), b.firstDivergence ? short(b.firstDivergence.tensor) : '-', b.firstDivergence ? fmtDb(b.firstDivergence.sqnrDb) : '',
+      b.worst ? fmtDb(b.worst.sqnrDb) : '', b.end ? fmtDb(b.end.sqnrDb) : '']);
+  }
+  lines.push(table.toString());
+  return lines;
+}

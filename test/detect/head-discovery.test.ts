@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/graph/onnx-model.js';
+import { buildLogicalGraph } from '../../src/detect/logical-graph.js';
+import { discoverHead, headFromSpec, labelCounts, type HeadLabel } from '../../src/detect/head-discovery.js';
+import { parseHeadSpec } from '../../src/detect/head-spec.js';
+import { UserError } from '../../src/errors.js';
+import { YOLO, hasShared } from '../helpers/paths.js';
+
+/**
+ * Independent oracle: the Ultralytics export names say where each tensor belongs (the
+ * implementation never looks at names). Backbone by the dominator rule = model.0-4 (the first
+ * multi-scale split is model.4's output, tapped by the neck); neck = model.5-21.
+ */
+function byName(t: string): HeadLabel | undefined {
+  if (t === 'images') return 'backbone';
+  if (t === 'output0') return 'shared';
+  if (/^\/model\.22\/(cv2\.|dfl\/|Reshape(_1|_2)?_output|Concat_output|Slice|Sub|Add|Div|Concat_2|Mul_2)/.test(t)) return 'box';
+  if (/^\/model\.22\/(cv3\.|Reshape_[345]_output|Concat_1_output|Sigmoid)/.test(t)) return 'class';
+  const m = /^\/model\.(\d+)\//.exec(t);
+  if (!m) return undefined;
+  return Number(m[1]) <= 4 ? 'backbone' : 'neck';
+}
+
+describe.skipIf(!hasShared)('detector head discovery (YOLOv8n)', () => {
+  it('finds the box and class branches structurally and labels every tensor like the export names say', () => {
+    const lg = buildLogicalGraph(loadModel(YOLO.fp32).proto.graph!);
+    const head = discoverHead(lg)!;
+    expect(head).not.toBeNull();
+    expect(head.boxRoot).toBe('/model.22/Mul_2_output_0');
+    expect(head.classRoot).toBe('/model.22/Sigmoid_output_0');
+    expect(head.merge).toBe('output0');
+    expect(head.trunkEnd).toBe('/model.4/cv2/act/Mul_output_0');
+    expect(head.layout).toEqual({ boxOutput: 'output0', scoreOutput: 'output0', layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: 4, end: 84 }, boxFormat: 'xywh' });
+    const wrong = [...head.labels].filter(([t, l]) => byName(t) !== l);
+    expect(wrong).toEqual([]);
+    const counts = labelCounts(head.labels);
+    const expected = { backbone: 0, neck: 0, box: 0, class: 0, shared: 0 };
+    for (const t of lg.order.keys()) { const l = byName(t); if (l) expected[l]++; }
+    expect(counts).toEqual(expected);
+    expect(counts.box).toBeGreaterThan(30); // 3 levels x (2 conv blocks of 3 tensors + conv) + DFL + decode
+    expect(counts.class).toBeGreaterThan(20);
+  });
+
+  it('sees through Q/DQ: the INT8 graphs get the same labels', () => {
+    const ref = discoverHead(buildLogicalGraph(loadModel(YOLO.fp32).proto.graph!))!;
+    for (const f of [YOLO.entropy, YOLO.collapsed]) {
+      const h = discoverHead(buildLogicalGraph(loadModel(f).proto.graph!))!;
+      expect(h.boxRoot).toBe(ref.boxRoot);
+      expect(h.classRoot).toBe(ref.classRoot);
+      expect(h.merge).toBe('output0');
+      expect(new Map([...h.labels].filter(([t]) => ref.labels.has(t)))).toEqual(ref.labels);
+      expect(labelCounts(h.labels)).toEqual(labelCounts(ref.labels));
+    }
+  });
+
+  it('accepts manual specs by tensor names and by channel slices', () => {
+    const lg = buildLogicalGraph(loadModel(YOLO.fp32).proto.graph!);
+    const auto = discoverHead(lg)!;
+    const named = headFromSpec(lg, parseHeadSpec('boxes=/model.22/Mul_2_output_0,scores=/model.22/Sigmoid_output_0'), YOLO.fp32)!;
+    expect(named.labels).toEqual(auto.labels);
+    expect(named.layout).toEqual(auto.layout);
+    const sliced = headFromSpec(lg, parseHeadSpec('boxes=0:4,scores=4:84,layout=CxA'), YOLO.fp32)!;
+    expect(sliced.layout).toEqual({ ...auto.layout, boxes: { start: 0, end: 4 }, scores: { start: 4, end: 84 } });
+    expect(() => headFromSpec(lg, parseHeadSpec('boxes=nope,scores=/model.22/Sigmoid_output_0'), YOLO.fp32)).toThrow(/no tensor named "nope"/);
+  });
+});
+
+describe('--head parsing', () => {
+  it('parses slices, names and auto; rejects malformed specs', () => {
+    expect(parseHeadSpec('auto')).toEqual({ kind: 'auto' });
+    expect(parseHeadSpec('boxes=0:4,scores=4:,layout=AxC')).toEqual({ kind: 'slices', boxes: { start: 0, end: 4 }, scores: { start: 4 }, layout: 'AxC', boxFormat: 'xywh' });
+    expect(parseHeadSpec('boxes=b,scores=s')).toEqual({ kind: 'tensors', boxes: 'b', scores: 's', boxFormat: 'xywh' });
+    for (const bad of ['boxes=0:4', 'boxes=0:5,scores=5:85', 'boxes=0:4,scores=4:84,layout=NCHW', 'box=0:4,scores=4:8', 'boxes=0:4,scores=s']) {
+      expect(() => parseHeadSpec(bad)).toThrow(UserError);
+    }
+  });
+});
+
+describe('no detector head', () => {
+  it('returns null for a model without a box/score merge', () => {
+    const f = new URL('../../goldens/quant/two_conv.onnx', import.meta.url).pathname;
+    expect(discoverHead(buildLogicalGraph(loadModel(f).proto.graph!))).toBeNull();
+  });
+});
