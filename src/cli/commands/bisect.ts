@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Argv } from 'yargs';
+import { saveModel, writeFileAtomic } from '../../graph/onnx-model.js';
+import { UserError } from '../../errors.js';
+import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
+import { searchFallbackSet, type FallbackSearchResult } from '../../localize/fallback-search.js';
+import { parseChannels, parseTarget } from '../../localize/targets.js';
+import { inputOptions, toInputOptions } from '../options.js';
+import { openModel } from './run.js';
+
+interface BisectArgs {
+  fp32: string;
+  int8: string;
+  input: string[];
+  images?: string[];
+  target: string;
+  'score-channels': string;
+  out?: string;
+  labels?: string;
+  force: boolean;
+  weights: 'fp32' | 'dequantized';
+  rank: 'local' | 'order';
+  json?: string;
+  threads?: number;
+  'max-memory'?: number;
+  [k: string]: unknown;
+}
+
+/** Shared by commands that write new files next to the user's: never over an input, never over an existing file unless --force. */
+export function checkNewFile(out: string, inputs: readonly string[], force: boolean): void {
+  const abs = path.resolve(out);
+  if (inputs.some((i) => path.resolve(i) === abs)) throw new UserError('refusing to overwrite an input model; choose another --out', out);
+  if (fs.existsSync(abs) && !force) throw new UserError('file exists; pass --force to replace it', out);
+  if (!fs.existsSync(path.dirname(abs))) throw new UserError('folder does not exist', path.dirname(abs));
+}
+
+export function bisectBuilder<T>(y: Argv<T>) {
+  return inputOptions(y)
+    .option('fp32', { type: 'string', demandOption: true, describe: 'FP32 reference model (.onnx)' })
+    .option('int8', { type: 'string', demandOption: true, describe: 'Q/DQ INT8 model to fix (.onnx)' })
+    .option('images', { type: 'string', array: true, describe: 'same as --input (images, folder, list.txt...)', group: 'Inputs:' })
+    .option('target', { type: 'string', demandOption: true, describe: 'what must hold: "class_sqnr>=25", "sqnr>=30@output0", "cosine>=0.999@output0", "map50_drop<=0.01"' })
+    .option('score-channels', { type: 'string', default: '4:', describe: 'class_sqnr: rows START:END of output axis 1 (YOLOv8: 4:84); map50_drop: the score rows (boxes are rows 0-3)' })
+    .option('labels', { type: 'string', describe: 'map50_drop: folder of YOLO label files (class cx cy w h) named like the images' })
+    .option('out', { type: 'string', describe: 'write the fixed Q/DQ model here (new file)' })
+    .option('force', { type: 'boolean', default: false, describe: 'allow --out to replace an existing file (never an input)' })
+    .option('weights', { choices: ['fp32', 'dequantized'] as const, default: 'fp32' as const, describe: 'weights of float ops: from the FP32 model, or the Q/DQ model\'s rounded ones' })
+    .option('rank', { choices: ['local', 'order'] as const, default: 'local' as const, describe: 'search order: local error (worst first) or graph order' })
+    .option('json', { type: 'string', describe: 'write the result as JSON (use - for stdout)' })
+    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' })
+    .option('max-memory', { type: 'number', describe: 'activation budget (MB) of the local-error runs' });
+}
+
+export function renderBisect(r: FallbackSearchResult, color: boolean): string {
+  const v = (x: number) => (r.target.includes('sqnr') ? `${fmtDb(x)} dB` : x.toFixed(r.target.startsWith('cosine') ? 5 : 4));
+  const lines = [ansi.bold(`bisect: ${r.target} on ${r.output}, ${r.images} image(s), ${r.quantizedOps} quantized ops, ${r.evaluations} evaluations`, color)];
+  lines.push(`  INT8 as given: ${v(r.baseline)}${Number.isNaN(r.allFloat) ? '' : `   every op in float: ${v(r.allFloat)}`}`);
+  if (!r.set) {
+    lines.push(ansi.red(`  target out of reach: even with every quantized op in float the metric is ${v(r.allFloat)}`, color));
+    return lines.join('\n');
+  }
+  if (r.set.length === 0) {
+    lines.push(ansi.green('  the INT8 model already meets the target; nothing to change', color));
+    return lines.join('\n');
+  }
+  lines.push((r.met ? ansi.green : ansi.red)(`  keep ${r.set.length} op(s) in float → ${v(r.final)}${r.met ? '' : ' (target missed: the metric is not monotone here)'}`, color));
+  for (const o of r.set) lines.push(`    ${o.name}  (${o.opType}${o.localSqnrDb === null ? '' : `, local ${fmtDb(o.localSqnrDb)} dB`})`);
+  lines.push('  flags:', `    ModelOpt:   ${r.flags.modelopt}`, `    trtexec:    ${r.flags.trtexec}`, `    Polygraphy: ${r.flags.polygraphy}`);
+  return lines.join('\n');
+}
+
+export const command = {
+  command: 'bisect',
+  describe: 'find a small set of ops to keep in float (Q/DQ removed) so that a Q/DQ model meets a target',
+  builder: bisectBuilder,
+  handler: async (a: BisectArgs) => {
+    const target = parseTarget(a.target);
+    const channels = parseChannels(a['score-channels']);
+    if (target.metric === 'map50_drop' && !a.labels) throw new UserError('--target map50_drop needs --labels DIR (YOLO label files named like the images)');
+    if (a.out) checkNewFile(a.out, [a.fp32, a.int8], a.force);
+    const inputs = [...a.input, ...(a.images ?? [])];
+    if (inputs.length === 0) throw new UserError('bisect needs images to judge the target on (--images DIR or --input ...)');
+    const fp32 = openModel(a.fp32);
+    const int8 = openModel(a.int8);
+    const warn = (s: string) => process.stderr.write(`${s}\n`);
+    const { result, fixed } = await searchFallbackSet({
+      fp32, int8, inputs, inputOptions: toInputOptions(a, warn), target, channels, labels: a.labels,
+      weights: a.weights, rank: a.rank, threads: a.threads,
+      maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
+      log: warn,
+    });
+    let written: string | undefined;
+    if (a.out && fixed && result.set && result.set.length > 0) {
+      saveModel(fixed, a.out);
+      written = a.out;
+    }
+    const json = JSON.stringify({ ...result, ...(written ? { out: written } : {}) }, jsonNumbers, 2);
+    if (a.json === '-') process.stdout.write(`${json}\n`);
+    else {
+      process.stdout.write(`${renderBisect(result, useColor())}\n`);
+      if (written) process.stdout.write(`  fixed model written to ${written}\n`);
+      if (a.json) { writeFileAtomic(a.json, `${json}\n`); warn(`wrote ${a.json}`); }
+    }
+    if (!result.set) process.exitCode = 1;
+  },
+};

@@ -1,0 +1,162 @@
+import type { Argv } from 'yargs';
+import type { Analysis, AnalysisContext } from '../analysis/registry.js';
+import type { OnnxModel } from '../graph/onnx-model.js';
+import type { SampleObserver, TensorObserver, TensorRecord } from '../compare/compare-models.js';
+import { pairModels, type TensorPair } from '../compare/pairing.js';
+import type { TensorMetrics } from '../compare/metrics.js';
+import { firstDivergence } from '../analysis/first-divergence.js';
+import { samplesFrom, type Sample } from '../inputs/input-source.js';
+import { OrtRunner } from '../runners/ort-runner.js';
+import type { Report } from '../report/report.js';
+import { ansi, fmtDb } from '../report/format.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { toInputOptions } from '../cli/options.js';
+import { LocalErrorEngine, floatPairs, fp32RunnerProvider } from './local-error.js';
+
+/**
+ * `trt-diff run --local`: local error of every tensor next to its accumulated error.
+ *
+ * By default it rides on the comparison: the FP32 tensors compareModels streams past the observer
+ * are held until the sample ends (what the comparison itself holds without --max-memory), then the
+ * cut INT8 model (graph-cut.ts) runs once on them. So --local costs one extra INT8 run per sample
+ * and no extra FP32 run. With --max-memory the comparison does not hold a whole sample; the
+ * analysis then re-runs FP32 and the cut model group by group after the comparison.
+ */
+export interface LocalFindings {
+  measured: number;
+  /** Tensors with the lowest local SQNR: where error is made. */
+  worst: { tensor: string; opType: string; node: string; localSqnrDb: number; sqnrDb: number; amplificationDb: number }[];
+  ms: number;
+  /** Of which: building the cut model(s) and their ONNX Runtime sessions (once per run). */
+  openMs: number;
+}
+
+class LocalObserver implements TensorObserver, SampleObserver {
+  private readonly held = new Map<string, Tensor>();
+  engines: (LocalErrorEngine | undefined)[] = [];
+  ms = 0;
+  openMs = 0;
+  constructor(private readonly fp32: OnnxModel, private readonly int8: readonly OnnxModel[], private readonly threads?: number) {}
+
+  observeTensor(pair: TensorPair, _k: number, _s: Sample, ref: Tensor): void {
+    if (!this.held.has(pair.name)) this.held.set(pair.name, ref);
+  }
+
+  async observeSample(sample: Sample): Promise<void> {
+    const t0 = performance.now();
+    try {
+      for (const [k, m] of this.int8.entries()) {
+        if (!this.engines[k]) {
+          // Cut only where the comparison produced an FP32 value (it skips non-float tensors).
+          const pairing = pairModels(this.fp32, m);
+          const pairs = floatPairs(pairing.pairs, pairing.refGraph.declaredType).filter((p) => this.held.has(p.name) || p.name in sample.feeds);
+          const t = performance.now();
+          this.engines[k] = await LocalErrorEngine.open(m, pairs, { threads: this.threads });
+          this.openMs += performance.now() - t;
+        }
+        await this.engines[k]!.accumulate(sample, async () => this.held);
+      }
+    } finally {
+      this.held.clear();
+      this.ms += performance.now() - t0;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.engines) await e?.close();
+  }
+}
+
+const observers = new WeakMap<object, LocalObserver>();
+
+export const localErrorAnalysis: Analysis = {
+  name: 'local',
+  options<T>(y: Argv<T>) {
+    return y.option('local', { type: 'boolean', default: false, describe: 'also measure local error: each op run on the FP32 values of its inputs (error made there, not inherited)', group: 'Analyses:' }) as unknown as Argv<T>;
+  },
+  enabled: (args) => !!args.local,
+  observers(args, fp32, int8) {
+    if (args['max-memory']) return [];
+    const o = new LocalObserver(fp32, int8, args.threads as number | undefined);
+    observers.set(args, o);
+    return [o];
+  },
+  async finish(report, ctx) {
+    const o = observers.get(ctx.args);
+    let results: Map<string, TensorMetrics>[];
+    let ms: number;
+    let openMs = 0;
+    if (o) {
+      try {
+        results = o.engines.map((e) => e?.results() ?? new Map());
+        ms = o.ms;
+        openMs = o.openMs;
+      } finally {
+        await o.close();
+        observers.delete(ctx.args);
+      }
+    } else {
+      const t0 = performance.now();
+      results = await measureAfterwards(ctx);
+      ms = performance.now() - t0;
+    }
+    report.thresholds = { ...report.thresholds, use: 'local' };
+    report.candidates.forEach((c, k) => {
+      const local = results[k] ?? new Map();
+      for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
+      c.firstDivergence = firstDivergence(c.rows, report.thresholds);
+      const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
+        .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
+      const findings: LocalFindings = { measured: local.size, worst, ms, openMs };
+      c.analyses.local = findings;
+    });
+  },
+  render(report: Report, k: number, color: boolean) {
+    const f = report.candidates[k]?.analyses.local as LocalFindings | undefined;
+    if (!f) return [];
+    const lines = [ansi.bold(`local error (each op fed the FP32 values of its inputs; ${f.measured} tensors): where error is made`, color)];
+    for (const w of f.worst.slice(0, 5)) {
+      lines.push(`  ${w.tensor} (${w.opType})  local ${fmtDb(w.localSqnrDb)} dB, accumulated ${fmtDb(w.sqnrDb)} dB, amplification ${fmtDb(w.amplificationDb)} dB`);
+    }
+    return lines;
+  },
+};
+
+/** local − accumulated SQNR: how many dB of this tensor's error came from upstream. */
+export function amplificationDb(localDb: number, accumulatedDb: number): number {
+  if (localDb === accumulatedDb) return 0; // both +inf: no error anywhere
+  return localDb - accumulatedDb;
+}
+
+function attachLocal(r: TensorRecord, m: TensorMetrics | undefined): void {
+  if (!m) return;
+  r.local = { sqnrDb: m.sqnrDb, cosine: m.cosine, amplificationDb: amplificationDb(m.sqnrDb, r.metrics.sqnrDb) };
+}
+
+/** --max-memory: FP32 and the cut model again, group by group, sized from the comparison's records. */
+async function measureAfterwards(ctx: AnalysisContext): Promise<Map<string, TensorMetrics>[]> {
+  const a = ctx.args;
+  const budget = (a['max-memory'] as number) * 1024 * 1024;
+  const out: Map<string, TensorMetrics>[] = [];
+  const probe = await OrtRunner.open(ctx.fp32, { threads: a.threads as number | undefined });
+  const inputs = probe.describe().inputs;
+  await probe.close();
+  for (const [k, m] of ctx.int8.entries()) {
+    const records = ctx.result.candidates[k]!.records;
+    const compared = new Set(records.map((r) => r.name));
+    const sizes = new Map(records.map((r) => [r.name, r.shape.reduce((x, y) => x * y, 1) * 4]));
+    const pairing = pairModels(ctx.fp32, m);
+    const pairs = floatPairs(pairing.pairs, pairing.refGraph.declaredType).filter((p) => compared.has(p.name));
+    const engine = await LocalErrorEngine.open(m, pairs, { maxBytesPerRun: budget, sizes, threads: a.threads as number | undefined });
+    const fp = await fp32RunnerProvider(ctx.fp32, pairs, a.threads as number | undefined);
+    try {
+      const warn = (s: string) => process.stderr.write(`${s}\n`);
+      for await (const s of samplesFrom(a.input as string[], inputs, toInputOptions(a, warn))) await engine.accumulate(s, fp.provider(s));
+      out.push(engine.results());
+    } finally {
+      await engine.close();
+      await fp.close();
+    }
+  }
+  return out;
+}
