@@ -1,25 +1,54 @@
+import { GateFailure } from '../errors.js';
 import { writeJsonReport, reportToJson } from '../report/json-report.js';
 import type { Report } from '../report/report.js';
 import { renderReport, renderSummary, type TableOptions } from '../report/table.js';
+import { renderCandidatesTable } from '../report/candidates-table.js';
+import { evaluateGates, gateSummary, type GateResult } from '../report/gates.js';
+import { writeJunit } from '../report/junit.js';
+import { writeHtmlReport } from '../report/html-report.js';
+import { ansi } from '../report/format.js';
+import type { ReportOutputs } from './options.js';
 
-/** Where a report goes: table on stdout, or pure JSON on stdout with `--json -`. */
+/**
+ * Where a report goes: table on stdout, or pure JSON on stdout with `--json -` (then everything
+ * else, gate lines included, goes to stderr); report files (--json file, --html, --junit); and
+ * finally the gates, which turn a failed check into exit code 1 (GateFailure) after every file is
+ * written.
+ */
 export interface EmitOptions {
   json?: string;
   quiet?: boolean;
   table: TableOptions;
+  outputs?: ReportOutputs;
 }
 
-export function emitReport(report: Report, opt: EmitOptions, extra: (r: Report) => string[] = () => []): void {
-  if (opt.json === '-') {
+/** The terminal body: per-candidate tables, or summaries plus one side-by-side table for ≥ 2 candidates. */
+export function renderBody(report: Report, opt: EmitOptions): string {
+  const summaries = () => report.candidates.map((c) => renderSummary(c, report, opt.table.color)).join('\n\n');
+  if (opt.quiet) return summaries();
+  if (report.candidates.length >= 2) return `${summaries()}\n\n${renderCandidatesTable(report, opt.table)}`;
+  return renderReport(report, opt.table);
+}
+
+export async function emitReport(report: Report, opt: EmitOptions, extra: (r: Report) => string[] = () => []): Promise<GateResult[]> {
+  const gates = opt.outputs?.gates.length ? evaluateGates(report, opt.outputs.gates) : [];
+  const toStdout = opt.json !== '-';
+  const color = !!opt.table.color;
+  const gateLines = gateSummary(gates).map((l, i) => (gates[i]!.passed ? ansi.green(l, color) : ansi.red(l, color)));
+  if (toStdout) {
+    process.stdout.write(`${[...extra(report), renderBody(report, opt), ...gateLines].join('\n')}\n`);
+  } else {
     process.stdout.write(reportToJson(report) + '\n');
-    return;
+    // stderr may be a terminal while stdout is piped: colour follows stdout's useColor, so plain here.
+    if (gates.length) process.stderr.write(`${gateSummary(gates).join('\n')}\n`);
   }
-  const body = opt.quiet
-    ? report.candidates.map((c) => renderSummary(c, report, opt.table.color)).join('\n\n')
-    : renderReport(report, opt.table);
-  process.stdout.write(`${[...extra(report), body].join('\n')}\n`);
-  if (opt.json) {
-    writeJsonReport(report, opt.json);
-    process.stderr.write(`wrote ${opt.json}\n`);
+  const note = (s: string) => { if (!opt.quiet) process.stderr.write(`${s}\n`); };
+  if (opt.json && opt.json !== '-') { writeJsonReport(report, opt.json); note(`wrote ${opt.json}`); }
+  if (opt.outputs?.html) { await writeHtmlReport(report, opt.outputs.html, gates); note(`wrote ${opt.outputs.html}`); }
+  if (opt.outputs?.junit) { writeJunit(opt.outputs.junit, gates, report.timing.totalMs / 1000); note(`wrote ${opt.outputs.junit}`); }
+  const failed = gates.filter((g) => !g.passed);
+  if (failed.length) {
+    throw new GateFailure(`${failed.length} of ${gates.length} gate check(s) failed: ${failed.map((g) => `${g.gate} (${g.message})`).join('; ')}`);
   }
+  return gates;
 }

@@ -6,6 +6,7 @@ import type { InputOptions } from '../inputs/input-source.js';
 import { DEFAULT_DIVERGENCE, type DivergenceOptions } from '../analysis/first-divergence.js';
 import type { SortKey, TableOptions } from '../report/table.js';
 import { useColor } from '../report/format.js';
+import { parseGates, type Gate } from '../report/gates.js';
 
 /**
  * Option groups shared by commands (Polygraphy's habit): each group adds its flags to a yargs
@@ -73,4 +74,28 @@ export function toTableOptions(a: Record<string, unknown>): TableOptions {
     try { filter = new RegExp(a.filter as string); } catch { throw new UserError(`--filter is not a valid regular expression: ${a.filter}`); }
   }
   return { top: a.top as number | undefined, sort: a.sort as SortKey, filter, color: useColor() };
+}
+
+/** Report files and CI gates (run, demo, compare): see docs/reports.md. */
+export function reportOutputOptions<T>(y: Argv<T>) {
+  return y
+    .option('html', { type: 'string', describe: 'write a self-contained HTML report (charts, sortable table, histograms)', group: 'Reports:' })
+    .option('fail-on', { type: 'string', array: true, default: [] as string[], describe: 'CI gate, e.g. "sqnr<20@output0", "cosine<0.999@output0", "verdict!=ok", "first-divergence" (repeatable; exit 1 when one fails)', group: 'Reports:' })
+    .option('junit', { type: 'string', describe: 'write one JUnit test case per gate and candidate', group: 'Reports:' });
+}
+
+/** Runs only: the tensors of every model in Polygraphy's RunResults JSON. */
+export function polygraphyOutputOption<T>(y: Argv<T>) {
+  return y.option('polygraphy-json', { type: 'string', describe: 'also write every compared tensor as Polygraphy RunResults JSON (one runner per model)', group: 'Reports:' });
+}
+
+export interface ReportOutputs {
+  html?: string;
+  junit?: string;
+  gates: Gate[];
+}
+
+/** Parsed before the run, so that a mistyped gate fails in a second, not after the comparison. */
+export function toReportOutputs(a: Record<string, unknown>): ReportOutputs {
+  return { html: a.html as string | undefined, junit: a.junit as string | undefined, gates: parseGates((a['fail-on'] as string[] | undefined) ?? []) };
 }

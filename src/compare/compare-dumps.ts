@@ -1,64 +1,106 @@
 import { UserError } from '../errors.js';
-import { openDump } from '../dump/arrow-dump-reader.js';
 import { isFloatDType } from '../tensor/dtype.js';
+import { openTensorSource, type TensorSource } from '../interop/tensor-source.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator } from './metrics.js';
-import type { ComparisonResult, TensorRecord } from './compare-models.js';
+import type { CandidateResult, ComparisonResult, TensorRecord } from './compare-models.js';
 
 /**
- * `trt-diff compare a.arrow b.arrow`: the same metrics from two dumps, offline. A row of b pairs
- * with the row of a that has the same sample and the name in b's `pair` column (or the same name).
- * b is indexed first (one pass, one tensor in memory at a time), then a is streamed and each
- * partner is read by random access: memory stays bounded by two tensors.
+ * `trt-diff compare ref cand...`: the same metrics from stored runs, offline. Each side is any
+ * TensorSource (Arrow dump, Polygraphy RunResults JSON). A candidate tensor pairs with the
+ * reference tensor of the same sample and the name in its `pair` column (or the same name).
+ * Samples are matched by id when both sides name them, else by iteration index (Polygraphy files
+ * carry no input ids). Candidates are indexed first (keys only), then the reference is streamed and
+ * each partner read by random access: memory stays bounded by one tensor per side.
  */
 export async function compareDumps(refFile: string, testFile: string): Promise<ComparisonResult> {
+  return compareSourceFiles(refFile, [testFile]);
+}
+
+export async function compareSourceFiles(refFile: string, testFiles: readonly string[]): Promise<ComparisonResult> {
+  const opened: TensorSource[] = [];
+  try {
+    for (const f of [refFile, ...testFiles]) opened.push(await openTensorSource(f));
+    return await compareSources(opened[0]!, opened.slice(1));
+  } finally {
+    for (const s of opened) await s.close();
+  }
+}
+
+interface CandidateState {
+  source: TensorSource;
+  index: Map<string, number>;
+  bySample: boolean;
+  acc: Map<string, MetricAccumulator>;
+  int8Name: Map<string, string>;
+  worst: Map<string, { sample: string; sqnrDb: number }>;
+  skipped: Map<string, string>;
+  matchedRef: Set<string>;
+  testNames: Set<string>;
+}
+
+export async function compareSources(ref: TensorSource, tests: readonly TensorSource[]): Promise<ComparisonResult> {
   const t0 = performance.now();
-  const test = await openDump(testFile);
-  const index = new Map<string, number>();
-  for (let i = 0; i < test.batchCount; i++) {
-    const e = await test.readAt(i);
-    index.set(key(e.sample, e.pair || e.tensor.name), i);
+  const cands: CandidateState[] = [];
+  for (const source of tests) {
+    const bySample = ref.namedSamples && source.namedSamples;
+    const index = new Map<string, number>();
+    const testNames = new Set<string>();
+    for await (const k of source.keys()) {
+      index.set(key(bySample ? k.sample : String(k.iteration), k.pair || k.name), k.index);
+      testNames.add(k.pair || k.name);
+    }
+    cands.push({ source, index, bySample, acc: new Map(), int8Name: new Map(), worst: new Map(), skipped: new Map(), matchedRef: new Set(), testNames });
   }
-  const ref = await openDump(refFile);
-  const acc = new Map<string, MetricAccumulator>();
-  const meta = new Map<string, { shape: number[]; dtype: string; int8Name: string; order: number }>();
-  const worst = new Map<string, { sample: string; sqnrDb: number }>();
-  const skipped = new Map<string, string>();
-  const samples = new Set<string>();
-  const unmatched = new Set<string>();
-  let order = 0;
+  const meta = new Map<string, { shape: number[]; dtype: string; order: number }>();
+  const samples: string[] = [];
+  const refNames = new Set<string>();
   for await (const r of ref.entries()) {
-    const i = index.get(key(r.sample, r.tensor.name));
-    if (i === undefined) { unmatched.add(r.tensor.name); continue; }
-    samples.add(r.sample);
-    const t = await test.readAt(i);
     const name = r.tensor.name;
-    if (!meta.has(name)) meta.set(name, { shape: r.tensor.shape, dtype: r.tensor.dtype, int8Name: t.tensor.name, order: order++ });
-    if (!isFloatDType(r.tensor.dtype) || !isFloatDType(t.tensor.dtype)) { skipped.set(name, `${r.tensor.dtype} tensor`); continue; }
-    if (r.tensor.data.length !== t.tensor.data.length) { skipped.set(name, 'shapes differ'); continue; }
-    const one = accumulateTensors(newAccumulator(), r.tensor, t.tensor);
-    const s = sqnrDb(one.sumRef2, one.sumErr2);
-    if (!worst.has(name) || s < worst.get(name)!.sqnrDb) worst.set(name, { sample: r.sample, sqnrDb: s });
-    const a = acc.get(name);
-    if (a) mergeAccumulators(a, one); else acc.set(name, one);
+    refNames.add(name);
+    if (!meta.has(name)) meta.set(name, { shape: r.tensor.shape, dtype: r.tensor.dtype, order: meta.size });
+    let used = false;
+    for (const c of cands) {
+      const i = c.index.get(key(c.bySample ? r.sample : String(r.iteration), name));
+      if (i === undefined) continue;
+      used = true;
+      c.matchedRef.add(name);
+      const t = await c.source.readAt(i);
+      if (!c.int8Name.has(name)) c.int8Name.set(name, t.tensor.name);
+      if (!isFloatDType(r.tensor.dtype) || !isFloatDType(t.tensor.dtype)) { c.skipped.set(name, `${r.tensor.dtype === t.tensor.dtype ? r.tensor.dtype : `${r.tensor.dtype}/${t.tensor.dtype}`} tensor`); continue; }
+      if (r.tensor.data.length !== t.tensor.data.length) { c.skipped.set(name, `shapes differ: [${r.tensor.shape}] vs [${t.tensor.shape}]`); continue; }
+      const one = accumulateTensors(newAccumulator(), r.tensor, t.tensor);
+      const s = sqnrDb(one.sumRef2, one.sumErr2);
+      const w = c.worst.get(name);
+      if (!w || s < w.sqnrDb) c.worst.set(name, { sample: r.sample, sqnrDb: s });
+      const a = c.acc.get(name);
+      if (a) mergeAccumulators(a, one); else c.acc.set(name, one);
+    }
+    if (used && samples[samples.length - 1] !== r.sample && !samples.includes(r.sample)) samples.push(r.sample);
   }
-  await test.close();
-  if (acc.size === 0) throw new UserError(`no tensor of ${testFile} pairs with a tensor of this dump`, refFile);
-  const records: TensorRecord[] = [...acc].map(([name, a]) => {
-    const m = meta.get(name)!;
+  const modelOf = (s: TensorSource) => ({ path: s.metadata.model ?? s.file, sha256: s.metadata.modelSha256 ?? '', backend: s.metadata.backend ?? s.format });
+  const candidates: CandidateResult[] = cands.map((c) => {
+    if (c.acc.size === 0 && c.skipped.size === 0) {
+      throw new UserError(`no tensor pairs with a tensor of ${ref.file} (names and ${c.bySample ? 'sample ids' : 'iteration indices'} must match)`, c.source.file);
+    }
+    const records: TensorRecord[] = [...c.acc].map(([name, a]) => {
+      const m = meta.get(name)!;
+      return {
+        name, int8Name: c.int8Name.get(name) ?? name, opType: '', node: '', order: m.order, shape: m.shape, dtype: m.dtype,
+        int8Kind: 'float', inputs: [], metrics: finalize(a), worst: c.worst.get(name) ?? null,
+      };
+    });
+    records.sort((a, b) => a.order - b.order);
     return {
-      name, int8Name: m.int8Name, opType: '', node: '', order: m.order, shape: m.shape, dtype: m.dtype,
-      int8Kind: 'float', inputs: [], metrics: finalize(a), worst: worst.get(name) ?? null,
+      model: modelOf(c.source), records,
+      skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
+      unmatched: { fp32: [...refNames].filter((n) => !c.matchedRef.has(n)), int8: [...c.testNames].filter((n) => !refNames.has(n)) },
+      perturbation: [],
     };
   });
-  const modelOf = (md: Record<string, string>, f: string) => ({ path: md.model ?? f, sha256: md.modelSha256 ?? '', backend: md.backend ?? 'dump' });
   return {
-    fp32: modelOf(ref.info.metadata, refFile),
-    candidates: [{
-      model: modelOf(test.info.metadata, testFile), records,
-      skipped: [...skipped].map(([name, reason]) => ({ name, reason })),
-      unmatched: { fp32: [...unmatched], int8: [] }, perturbation: [],
-    }],
-    samples: [...samples],
+    fp32: modelOf(ref),
+    candidates,
+    samples,
     timing: { totalMs: performance.now() - t0, runMs: 0, compareMs: 0, dumpMs: 0, modelRuns: 0 },
   };
 }

@@ -45,10 +45,12 @@ function ellipsize(s: string, width: number): string {
 export function renderCandidateTable(c: CandidateReport, report: Report, opt: TableOptions = {}): string {
   const color = opt.color ?? false;
   const width = opt.nameWidth ?? 46;
+  // 'local dB' (error made by the op alone, `run --local`) appears only when it was measured.
+  const hasLocal = c.rows.some((r) => r.local);
   const table = new Table({
-    head: ['#', 'op', 'tensor', 'shape', 'cosine', 'max abs', 'SQNR dB', 'drop dB', 'origin'],
+    head: ['#', 'op', 'tensor', 'shape', 'cosine', 'max abs', 'SQNR dB', ...(hasLocal ? ['local dB'] : []), 'drop dB', 'origin'],
     style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
-    colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'],
+    colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', ...(hasLocal ? ['right' as const] : []), 'right', 'left'],
   });
   const th = report.thresholds;
   const first = c.firstDivergence?.tensor;
@@ -59,6 +61,7 @@ export function renderCandidateTable(c: CandidateReport, report: Report, opt: Ta
     table.push([
       String(r.order), r.opType, paint(ellipsize(r.name, width)), shapeString(r.shape),
       fmtCos(r.metrics.cosine), fmtNum(r.metrics.maxAbs, 3), paint(fmtDb(r.metrics.sqnrDb)),
+      ...(hasLocal ? [r.local ? fmtDb(r.local.sqnrDb) : ''] : []),
       r.dropDb === null ? '' : fmtDb(r.dropDb), `${mark ? `${mark} ` : ''}${r.origin}`,
     ]);
   }

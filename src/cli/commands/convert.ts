@@ -1,0 +1,18 @@
+import type { Argv } from 'yargs';
+import { convertFiles } from '../../interop/convert.js';
+import { UserError } from '../../errors.js';
+
+interface ConvertArgs { files: string[]; [k: string]: unknown }
+
+export const command = {
+  command: 'convert <files..>',
+  describe: 'convert stored runs: Arrow dump ↔ Polygraphy RunResults JSON (last file is the output; several inputs → several runners)',
+  builder: <T>(y: Argv<T>) => y
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'input(s) then output: in.arrow out.json, a.arrow b.arrow out.json, in.json#runner out.arrow' }),
+  handler: async (argv: ConvertArgs) => {
+    if (argv.files.length < 2) throw new UserError('convert wants at least one input and then the output file');
+    const inputs = argv.files.slice(0, -1);
+    const output = argv.files[argv.files.length - 1]!;
+    process.stderr.write(`${await convertFiles(inputs, output)}\n`);
+  },
+};

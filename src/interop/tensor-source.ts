@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import type { Tensor } from '../tensor/tensor.js';
+import { openDump } from '../dump/arrow-dump-reader.js';
+import { UserError } from '../errors.js';
+
+/** One stored tensor of one sample (iteration) of one run. */
+export interface SourceEntry {
+  sample: string;
+  /** 0-based position of the sample in the source (Polygraphy's iteration index). */
+  iteration: number;
+  tensor: Tensor;
+  /** The FP32 tensor this one pairs with ('' when unknown or the source is the FP32 side). */
+  pair: string;
+}
+
+/** Where an entry is, without its data: what `compare` indexes the candidate side by. */
+export interface SourceKey {
+  index: number;
+  sample: string;
+  iteration: number;
+  name: string;
+  pair: string;
+}
+
+/**
+ * A run stored on disk, whatever the file format (Arrow dump, Polygraphy RunResults JSON): the
+ * one interface `compare` and `convert` read tensors through. Only one tensor is decoded at a time.
+ */
+export interface TensorSource {
+  file: string;
+  format: 'arrow' | 'polygraphy-json';
+  /** model, backend, role... where the format records them. */
+  metadata: Record<string, string>;
+  /** False when sample ids are synthetic ("iteration-3"): then pairing goes by iteration index. */
+  namedSamples: boolean;
+  /** Every tensor's key, in storage order. */
+  keys(): AsyncIterable<SourceKey>;
+  /** Every entry, in storage order. */
+  entries(): AsyncIterable<SourceEntry>;
+  readAt(index: number): Promise<SourceEntry>;
+  close(): Promise<void>;
+}
+
+/**
+ * `file.json#runner` picks one runner of a RunResults file holding several (by name or 0-based
+ * index); Polygraphy runner names contain ':' and '/', so '#' is the separator.
+ */
+export function splitSelector(spec: string): { file: string; runner?: string } {
+  if (fs.existsSync(spec)) return { file: spec };
+  const i = spec.lastIndexOf('#');
+  return i > 0 ? { file: spec.slice(0, i), runner: spec.slice(i + 1) } : { file: spec };
+}
+
+export async function openTensorSource(spec: string): Promise<TensorSource> {
+  const { file, runner } = splitSelector(spec);
+  if (isPolygraphyJson(file)) {
+    const { openPolygraphySource } = await import('./polygraphy-json.js');
+    return openPolygraphySource(file, runner);
+  }
+  if (runner !== undefined) throw new UserError(`"#${runner}" selects a runner, which only Polygraphy JSON files have`, file);
+  return openArrowSource(file);
+}
+
+/** JSON by extension, or by a first non-blank byte of '{' (Arrow files start with "ARROW1"). */
+export function isPolygraphyJson(file: string): boolean {
+  if (/\.json$/i.test(file)) return true;
+  if (/\.(arrow|feather)$/i.test(file)) return false;
+  try {
+    const fd = fs.openSync(file, 'r');
+    const b = Buffer.alloc(64);
+    const n = fs.readSync(fd, b, 0, 64, 0);
+    fs.closeSync(fd);
+    return b.subarray(0, n).toString('latin1').trimStart().startsWith('{');
+  } catch {
+    return false;
+  }
+}
+
+export async function openArrowSource(file: string): Promise<TensorSource> {
+  const dump = await openDump(file);
+  // Iteration index of each batch: samples numbered in order of first appearance.
+  const iterations: number[] = [];
+  const samples = new Map<string, number>();
+  const entryAt = async (i: number): Promise<SourceEntry> => {
+    const e = await dump.readAt(i);
+    let it = samples.get(e.sample);
+    if (it === undefined) { it = samples.size; samples.set(e.sample, it); }
+    iterations[i] = it;
+    return { sample: e.sample, iteration: it, tensor: e.tensor, pair: e.pair };
+  };
+  return {
+    file, format: 'arrow', metadata: dump.info.metadata, namedSamples: true,
+    async *keys() {
+      for (let i = 0; i < dump.batchCount; i++) {
+        const e = await entryAt(i);
+        yield { index: i, sample: e.sample, iteration: e.iteration, name: e.tensor.name, pair: e.pair };
+      }
+    },
+    async *entries() {
+      for (let i = 0; i < dump.batchCount; i++) yield entryAt(i);
+    },
+    readAt: entryAt,
+    close: dump.close,
+  };
+}

@@ -1,0 +1,56 @@
+import type { Analysis } from '../analysis/registry.js';
+import type { Report } from './report.js';
+import { HistogramCollector, HIST_BINS, type HistogramData } from './tensor-histograms.js';
+import { QuantRanges, type QuantRange } from './quant-range.js';
+
+/** How many of the worst tensors (lowest SQNR) the HTML report shows histograms for. */
+export const HISTOGRAM_TENSORS = 12;
+
+export interface TensorHistogram extends HistogramData {
+  sqnrDb: number;
+  /** INT8 clip range of a dequantized tensor (what the quantizer can represent). */
+  clip?: QuantRange;
+}
+
+export interface HistogramsAnalysis {
+  bins: number;
+  worst: TensorHistogram[];
+}
+
+// The collector lives from observers() to finish() of one run; keyed by that run's args object.
+const collectors = new WeakMap<object, HistogramCollector>();
+
+/**
+ * Collects FP32/INT8 value histograms of every compared tensor during the run (fixed bins, so
+ * memory is bins × tensors whatever the image count) and keeps those of the worst tensors for the
+ * HTML report: report.candidates[k].analyses.histograms.
+ */
+export const histogramAnalysis: Analysis = {
+  name: 'histograms',
+  enabled: (args) => typeof args.html === 'string' && args.html !== '',
+  observers(args) {
+    const c = new HistogramCollector();
+    collectors.set(args, c);
+    return [c];
+  },
+  finish(report: Report, ctx) {
+    const c = collectors.get(ctx.args);
+    if (!c) return;
+    report.candidates.forEach((cand, k) => {
+      const hists = c.byCandidate[k];
+      if (!hists) return;
+      const ranges = ctx.int8[k] ? new QuantRanges(ctx.int8[k]!) : undefined;
+      const worst = cand.rows
+        .filter((r) => hists.has(r.name) && !Number.isNaN(r.metrics.sqnrDb) && r.metrics.sqnrDb !== Infinity)
+        .sort((a, b) => a.metrics.sqnrDb - b.metrics.sqnrDb)
+        .slice(0, HISTOGRAM_TENSORS)
+        .map((r): TensorHistogram => {
+          const clip = r.int8Kind === 'dequantized' ? ranges?.of(r.int8Name) : undefined;
+          return { ...hists.get(r.name)!.toData(r.name), sqnrDb: r.metrics.sqnrDb, ...(clip ? { clip } : {}) };
+        });
+      const data: HistogramsAnalysis = { bins: HIST_BINS, worst };
+      cand.analyses.histograms = data;
+    });
+    collectors.delete(ctx.args);
+  },
+};
