@@ -2,6 +2,9 @@ import type { Argv } from 'yargs';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { SampleObserver, TensorObserver, ComparisonResult } from '../compare/compare-models.js';
 import type { Report } from '../report/report.js';
+import { histogramAnalysis } from '../report/histogram-analysis.js';
+import { localErrorAnalysis } from '../localize/local-analysis.js';
+import { headAnalysis } from '../detect/head-analysis.js';
 
 /** What an analysis may look at once the comparison is done. */
 export interface AnalysisContext {
@@ -30,4 +33,8 @@ export interface Analysis {
 }
 
 /** Registered analyses, in the order they run. Add new ones here. */
-export const ANALYSES: Analysis[] = [];
+export const ANALYSES: Analysis[] = [
+  histogramAnalysis,
+  localErrorAnalysis,
+  headAnalysis,
+];

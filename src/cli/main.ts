@@ -6,9 +6,17 @@ import * as run from './commands/run.js';
 import * as compare from './commands/compare.js';
 import * as inspect from './commands/inspect.js';
 import * as demo from './commands/demo.js';
+import * as bisect from './commands/bisect.js';
+import * as sensitivity from './commands/sensitivity.js';
+import * as convert from './commands/convert.js';
+import * as lint from './commands/lint.js';
+import * as calibrate from './commands/calibrate.js';
+import * as simulate from './commands/simulate.js';
+import * as calibrators from './commands/calibrators.js';
 
 /** Every command module exports `command` (yargs CommandModule shape). Register new ones here. */
-const COMMANDS = [run.command, compare.command, inspect.command, demo.command];
+const COMMANDS = [run.command, compare.command, inspect.command, demo.command, convert.command, bisect.command, sensitivity.command, lint.command,
+  calibrate.command, simulate.command, calibrators.command];
 
 /** yargs reads a lone "-" as a positional; `--json -` (JSON to stdout) is spelled `--json=-` for it. */
 function normalizeStdoutDash(argv: string[]): string[] {
@@ -28,7 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UserError(msg);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep the one-line promise.
+      throw new UserError(msg.replace(/\s*\n\s*/g, ' ').trim());
     })
     .help()
     .version('0.1.0');

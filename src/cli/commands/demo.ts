@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { analysisLines, runComparison, runBuilder, type RunArgs } from './run.js';
 import { emitReport } from '../emit.js';
-import { toTableOptions } from '../options.js';
+import { toReportOutputs, toTableOptions } from '../options.js';
+import { withPolygraphyJson } from '../../interop/run-outputs.js';
 
 /** fixtures/ ships with the package: see fixtures/README.md for provenance. */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -25,7 +26,8 @@ export const command = {
     if (argv.input.length === 0) argv.input = [DEMO.image];
     process.stderr.write(`trt-diff demo: ${path.basename(argv.fp32)} vs ${argv.int8.map((f) => path.basename(f)).join(', ')} on ${argv.input.map((f) => path.basename(f)).join(', ')}\n`);
     const table = toTableOptions(argv);
-    const report = await runComparison(argv);
-    emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table }, (r) => analysisLines(r, argv, !!table.color));
+    const outputs = toReportOutputs(argv);
+    const report = await withPolygraphyJson(argv, () => runComparison(argv));
+    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, argv, !!table.color));
   },
 };

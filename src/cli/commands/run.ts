@@ -3,10 +3,12 @@ import { loadModel, inlineExternalData, hasExternalData, type OnnxModel } from '
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
-import { inputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toTableOptions } from '../options.js';
+import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
+import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { progressLine } from '../progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
+import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 
 export interface RunArgs {
   fp32: string;
@@ -20,17 +22,19 @@ export interface RunArgs {
 
 export function runBuilder<T>(y: Argv<T>) {
   const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
-  return tableOptions(thresholdOptions(inputOptions(withAnalyses
+  return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(withAnalyses
     .option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx; .engine with the TensorRT addon)' })
     .option('int8', { type: 'string', array: true, demandOption: true, describe: 'quantized model(s) to compare (repeat for several candidates)' })
     .option('dump', { type: 'string', describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
     .option('max-memory', { type: 'number', describe: 'activation budget per model run in MB (fetch tensors in groups)' })
-    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' }))));
+    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' }))))));
 }
 
 export function openModel(file: string): OnnxModel {
-  if (/\.(engine|plan|trt)$/i.test(file)) {
-    throw new UserError('TensorRT engines need the native TensorRT runner, which is not built in this installation (build with TensorRT_ROOT=... npm run build:native); compare the ONNX models instead', file);
+  if (isEnginePath(file)) {
+    const why = trtUnavailableReason();
+    if (why) throw new UserError(`TensorRT runner not available: ${why}`, file);
+    throw new UserError('comparing serialized engines needs TensorRT-aware pairing, which this build does not have yet; compare the ONNX models (or build engines with every tensor marked from them)', file);
   }
   const m = loadModel(file);
   if (hasExternalData(m)) inlineExternalData(m);
@@ -42,7 +46,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const fp32 = openModel(a.fp32);
   const int8 = a.int8.map(openModel);
   const warn = (s: string) => process.stderr.write(`${s}\n`);
-  const progress = progressLine('comparing', a['max-images'] as number | undefined);
+  const progress = progressLine('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
   const result = await compareModels(fp32, int8, {
@@ -76,8 +80,9 @@ export const command = {
   builder: runBuilder,
   handler: async (argv: RunArgs) => {
     const table = toTableOptions(argv); // validate output flags before the long run
-    const report = await runComparison(argv);
-    emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table }, (r) =>
+    const outputs = toReportOutputs(argv);
+    const report = await withPolygraphyJson(argv, () => runComparison(argv));
+    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) =>
       [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
   },
 };
