@@ -55,7 +55,8 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    // force: ignores only ENOENT; a folder that is not one (ENOTDIR) must still end in the UserError below.
+    try { fs.rmSync(tmp, { force: true }); } catch { /* nothing was created */ }
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot write (${code ?? errorMessage(e)})`, file);
   }

@@ -62,7 +62,8 @@ export function viewBytes(d: DType, bytes: Uint8Array): TypedArray {
   if (bytes.byteLength % width !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${d} elements`);
   }
-  const aligned = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+  // new Uint8Array(view) copies; Buffer#slice (protobuf-es hands out Buffer subarrays) would not.
+  const aligned = bytes.byteOffset % width === 0 ? bytes : new Uint8Array(bytes);
   const { buffer, byteOffset } = aligned;
   const n = bytes.byteLength / width;
   switch (d) {
