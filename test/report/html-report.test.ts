@@ -110,7 +110,10 @@ describe.skipIf(!!chromiumMissing)('HTML report in headless Chromium', () => {
     expect(await inkedPixels(page, '#cosine-chart')).toBeGreaterThan(5000);
     expect(await page.$$eval('.hist canvas', (c) => c.length)).toBe(12);
     expect(await page.textContent('#verdicts')).toContain(cand.firstDivergence.tensor);
-    expect(await page.textContent('#overlay-note')).toMatch(/Omitted: /);
+    // Detection overlay: one box per FP32 and INT8 detection of the first image (head analysis).
+    const dets = cand.analyses.head.detections;
+    expect(dets.fp32.length).toBeGreaterThan(0);
+    expect(await page.$$eval('#overlay svg rect', (r) => r.length)).toBe(dets.fp32.length + dets.int8.length);
 
     const order = await columnValues(page, 'order');
     expect(order.map(Number)).toEqual([...order.map(Number)].sort((a, b) => a - b));
