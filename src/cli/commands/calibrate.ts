@@ -6,14 +6,15 @@ import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calib
 import { DEFAULT_TRT_VERSION, trtVersionNumber } from '../../quant/calibration-cache.js';
 import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
 import { progressBar } from '../../quant/progress.js';
+import { runSweepCommand, sweepFlags, type SweepArgs } from '../../quant-sweep/sweep-command.js';
 
-interface CalibrateArgs {
+interface CalibrateArgs extends SweepArgs {
   model: string;
   images: string[];
   calibrator: string;
   batch: number;
   'max-images': number;
-  cache: string;
+  cache?: string;
   qdq?: string;
   placement: string;
   percentile: number;
@@ -37,11 +38,13 @@ export function calibrationFlags<T>(y: Argv<T>) {
 export const command: CommandModule<object, CalibrateArgs> = {
   command: 'calibrate',
   describe: 'Calibrate an FP32 model the way TensorRT does; write a calibration cache and a Q/DQ model',
-  builder: (y) => calibrationFlags(y)
+  builder: (y) => sweepFlags(calibrationFlags(y))
     .option('calibrator', { type: 'string', choices: [...CALIBRATORS], default: 'entropy2', describe: 'calibration algorithm' })
-    .option('cache', { type: 'string', demandOption: true, describe: 'calibration cache to write (TensorRT text format)' })
+    .option('cache', { type: 'string', describe: 'calibration cache to write (TensorRT text format); required without --sweep' })
     .option('qdq', { type: 'string', describe: 'also write a Q/DQ ONNX model emulating TensorRT INT8 with these scales' }) as unknown as Argv<CalibrateArgs>,
   handler: async (argv) => {
+    if (argv.sweep !== undefined) return runSweepCommand(argv);
+    if (!argv.cache) throw new UserError('--cache is required (the calibration cache to write), unless --sweep is given');
     const calibrator = parseCalibrator(argv.calibrator);
     const version = trtVersionNumber(argv['trt-version']);
     if (!(argv['max-images'] >= 1)) throw new UserError(`--max-images must be ≥ 1, got ${argv['max-images']}`);
