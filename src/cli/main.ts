@@ -47,7 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`trt-diff: ${e.message}\n`);
+      // One line whatever the message carries (names and values read from broken files may hold newlines).
+      process.stderr.write(`trt-diff: ${e.message.replace(/[\r\n]+/g, ' ')}\n`);
       return 2;
     }
     if (e instanceof GateFailure) {

@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
+import { GroupRunners, staticSizes } from './group-runners.js';
 
 export interface ModelInfo {
   path: string;
@@ -97,6 +98,8 @@ interface CandidateState {
   pairing: Pairing;
   byName: Map<string, TensorPair>;
   runner: Runner;
+  /** With a memory budget: one session per fetch group (see group-runners.ts). */
+  groups?: GroupRunners;
   plain?: Runner;
   acc: Map<string, MetricAccumulator>;
   meta: Map<string, { shape: number[]; dtype: string }>;
@@ -134,14 +137,19 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     c.runner = await OrtRunner.open(c.model, { mark: c.pairing.pairs.map((p) => p.test.actual), threads: opt.threads });
     checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
     if (!opt.noPerturbationCheck) c.plain = await OrtRunner.open(c.model, { threads: opt.threads });
+    if (opt.maxBytesPerRun) c.groups = new GroupRunners(c.model, opt.threads);
   }
+  const refGroups = opt.maxBytesPerRun ? new GroupRunners(fp32, opt.threads) : undefined;
   const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
   const dumps = openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
   const sampleObservers = (opt.observers ?? []).filter((o): o is SampleObserver => 'observeSample' in o);
   const tensorObservers = (opt.observers ?? []).filter((o): o is TensorObserver => 'observeTensor' in o);
 
   const samples: string[] = [];
+  // Sizes the runtime knows statically plan the groups from the first sample on; others are learned.
+  const known = staticSizes(fp32Runner.describe().tensors);
   const sizes = new Map<string, number>();
+  for (const n of refNames) { const b = known.get(refActual.get(n)!); if (b !== undefined) sizes.set(n, b); }
   try {
     for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
       const groups = planGroups(refNames, sizes, opt.maxBytesPerRun);
@@ -154,7 +162,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         let t = performance.now();
         const wantRef = [...new Set(group.map((n) => refActual.get(n)!))];
         const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
-        for await (const tensor of fp32Runner.run(sample.feeds, { fetch: wantRef })) {
+        const refRunner = refGroups ? await refGroups.get(wantRef) : fp32Runner;
+        for await (const tensor of refRunner.run(sample.feeds, { fetch: wantRef })) {
           const logical = logicalOfRef.get(tensor.name)!;
           refTensors.set(logical, tensor);
           sizes.set(logical, tensor.data.byteLength);
@@ -171,7 +180,9 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           const wanted = group.filter((n) => c.byName.has(n) && !c.skipped.has(n));
           const logicalOf = new Map(wanted.map((n) => [c.byName.get(n)!.test.actual, n]));
           t = performance.now();
-          for await (const tensor of c.runner.run(sample.feeds, { fetch: [...logicalOf.keys()] })) {
+          const fetch = [...logicalOf.keys()];
+          const runner = c.groups ? await c.groups.get(fetch) : c.runner;
+          for await (const tensor of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
             const name = logicalOf.get(tensor.name)!;
             const ref = refTensors.get(name)!;
@@ -189,6 +200,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         for (const [k, c] of cands.entries()) if (c.plain) await perturbationCheck(c, sample, finalTest[k]!, timing);
       }
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
+      await refGroups?.sweep();
+      for (const c of cands) await c.groups?.sweep();
       samples.push(sample.id);
       opt.onProgress?.(samples.length, sample.id);
     }
@@ -200,7 +213,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     throw e;
   } finally {
     await fp32Runner.close();
-    for (const c of cands) { await c.runner.close(); await c.plain?.close(); }
+    await refGroups?.close();
+    for (const c of cands) { await c.runner.close(); await c.plain?.close(); await c.groups?.close(); }
   }
   timing.totalMs = performance.now() - t0;
   return {

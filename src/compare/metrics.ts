@@ -58,10 +58,82 @@ type NumArray = ArrayLike<number>;
 export function accumulateArrays(acc: MetricAccumulator, a: NumArray, b: NumArray): MetricAccumulator {
   const n = a.length;
   if (b.length !== n) throw new RangeError(`element counts differ: ${n} vs ${b.length}`);
-  let finite = 0, sa2 = 0, sb2 = 0, sab = 0, se2 = 0, sae = 0, maxAbs = acc.maxAbs, maxRel = acc.maxRel;
-  let aMin = acc.refMin, aMax = acc.refMax, bMin = acc.testMin, bMax = acc.testMax;
-  let aNan = 0, aInf = 0, bNan = 0, bInf = 0;
-  for (let i = 0; i < n; i++) {
+  // Almost every tensor is all finite: try loops without per-element finiteness tests first. If any
+  // element was NaN/±Inf, its square made Σa² or Σb² non-finite, and the careful loops redo the pass
+  // (so do finite values too large to square, where the careful loops give the same sums anyway).
+  const p = PASS;
+  startPass();
+  let allFinite = true;
+  for (let s = 0; s < n && allFinite; s += CHUNK) allFinite = finiteChunk(a, b, s, Math.min(n, s + CHUNK));
+  if (allFinite) {
+    p[P.finite] = n;
+  } else {
+    startPass();
+    for (let s = 0; s < n; s += CHUNK) carefulChunk(a, b, s, Math.min(n, s + CHUNK));
+  }
+  acc.count += n; acc.finite += p[P.finite]!;
+  acc.sumRef2 += p[P.sa2]!; acc.sumTest2 += p[P.sb2]!; acc.sumDot += p[P.sab]!; acc.sumErr2 += p[P.se2]!; acc.sumAbsErr += p[P.sae]!;
+  acc.maxAbs = Math.max(acc.maxAbs, p[P.maxAbs]!); acc.maxRel = Math.max(acc.maxRel, p[P.maxRel]!);
+  acc.refMin = Math.min(acc.refMin, p[P.aMin]!); acc.refMax = Math.max(acc.refMax, p[P.aMax]!);
+  acc.testMin = Math.min(acc.testMin, p[P.bMin]!); acc.testMax = Math.max(acc.testMax, p[P.bMax]!);
+  acc.refNan += p[P.aNan]!; acc.refInf += p[P.aInf]!; acc.testNan += p[P.bNan]!; acc.testInf += p[P.bInf]!;
+  return acc;
+}
+
+/*
+ * The pass is V8-shaped on purpose (bench/metric-pass.ts measures it):
+ *  - it walks the tensor in chunks, carrying its running values in one Float64Array. The chunk
+ *    function is then called often and compiled as a normal function whose running values are
+ *    unboxed doubles; one call looping over a whole large tensor was compiled on-stack, where
+ *    V8 kept values boxed (a heap-number allocation per element) and deoptimized at the loop
+ *    exit on every call: 3-10x slower. Carrying the values keeps the order of additions, so the
+ *    sums are bit-identical to a single loop.
+ *  - results do not go through an object literal: its map changed as fields went from small
+ *    integers to doubles, another deoptimization per call.
+ */
+const CHUNK = 1 << 14;
+const P = { finite: 0, sa2: 1, sb2: 2, sab: 3, se2: 4, sae: 5, maxAbs: 6, maxRel: 7, aMin: 8, aMax: 9, bMin: 10, bMax: 11, aNan: 12, aInf: 13, bNan: 14, bInf: 15 } as const;
+const PASS = new Float64Array(16);
+
+function startPass(): void {
+  PASS.fill(0);
+  PASS[P.aMin] = Infinity; PASS[P.aMax] = -Infinity; PASS[P.bMin] = Infinity; PASS[P.bMax] = -Infinity;
+}
+
+/** Elements [start, end) assuming all are finite; false when the sums show they were not. */
+function finiteChunk(a: NumArray, b: NumArray, start: number, end: number): boolean {
+  const p = PASS;
+  let sa2 = p[1]!, sb2 = p[2]!, sab = p[3]!, se2 = p[4]!, sae = p[5]!, maxAbs = p[6]!, maxRel = p[7]!;
+  let aMin = p[8]!, aMax = p[9]!, bMin = p[10]!, bMax = p[11]!;
+  for (let i = start; i < end; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const d = x - y;
+    const ad = Math.abs(d);
+    sa2 += x * x; sb2 += y * y; sab += x * y; se2 += d * d; sae += ad;
+    maxAbs = Math.max(maxAbs, ad);
+    const den = Math.max(Math.abs(x), REL_EPS);
+    // Divide only when the ratio can beat the running max: fl(ad/den) > maxRel implies
+    // ad > maxRel·den exactly, hence fl(maxRel·den) <= ad, so the cheap test never drops a winner.
+    if (ad >= maxRel * den) {
+      const rel = ad / den;
+      if (rel > maxRel) maxRel = rel;
+    }
+    aMin = Math.min(aMin, x); aMax = Math.max(aMax, x);
+    bMin = Math.min(bMin, y); bMax = Math.max(bMax, y);
+  }
+  p[1] = sa2; p[2] = sb2; p[3] = sab; p[4] = se2; p[5] = sae; p[6] = maxAbs; p[7] = maxRel;
+  p[8] = aMin; p[9] = aMax; p[10] = bMin; p[11] = bMax;
+  return sa2 - sa2 === 0 && sb2 - sb2 === 0;
+}
+
+/** The same pass over [start, end), skipping (and counting) pairs where either side is NaN or ±Inf. */
+function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): void {
+  const p = PASS;
+  let finite = p[0]!, sa2 = p[1]!, sb2 = p[2]!, sab = p[3]!, se2 = p[4]!, sae = p[5]!, maxAbs = p[6]!, maxRel = p[7]!;
+  let aMin = p[8]!, aMax = p[9]!, bMin = p[10]!, bMax = p[11]!;
+  let aNan = p[12]!, aInf = p[13]!, bNan = p[14]!, bInf = p[15]!;
+  for (let i = start; i < end; i++) {
     const x = a[i]!;
     const y = b[i]!;
     // x - x is 0 for finite x and NaN for NaN/±Inf: one test covers both cases.
@@ -72,23 +144,19 @@ export function accumulateArrays(acc: MetricAccumulator, a: NumArray, b: NumArra
     }
     finite++;
     const d = x - y;
-    const ad = d < 0 ? -d : d;
+    const ad = Math.abs(d);
     sa2 += x * x; sb2 += y * y; sab += x * y; se2 += d * d; sae += ad;
-    if (ad > maxAbs) maxAbs = ad;
-    const ax = x < 0 ? -x : x;
-    const rel = ad / (ax > REL_EPS ? ax : REL_EPS);
-    if (rel > maxRel) maxRel = rel;
-    if (x < aMin) aMin = x;
-    if (x > aMax) aMax = x;
-    if (y < bMin) bMin = y;
-    if (y > bMax) bMax = y;
+    maxAbs = Math.max(maxAbs, ad);
+    const den = Math.max(Math.abs(x), REL_EPS);
+    if (ad >= maxRel * den) {
+      const rel = ad / den;
+      if (rel > maxRel) maxRel = rel;
+    }
+    aMin = Math.min(aMin, x); aMax = Math.max(aMax, x);
+    bMin = Math.min(bMin, y); bMax = Math.max(bMax, y);
   }
-  acc.count += n; acc.finite += finite;
-  acc.sumRef2 += sa2; acc.sumTest2 += sb2; acc.sumDot += sab; acc.sumErr2 += se2; acc.sumAbsErr += sae;
-  acc.maxAbs = maxAbs; acc.maxRel = maxRel;
-  acc.refMin = aMin; acc.refMax = aMax; acc.testMin = bMin; acc.testMax = bMax;
-  acc.refNan += aNan; acc.refInf += aInf; acc.testNan += bNan; acc.testInf += bInf;
-  return acc;
+  p[0] = finite; p[1] = sa2; p[2] = sb2; p[3] = sab; p[4] = se2; p[5] = sae; p[6] = maxAbs; p[7] = maxRel;
+  p[8] = aMin; p[9] = aMax; p[10] = bMin; p[11] = bMax; p[12] = aNan; p[13] = aInf; p[14] = bNan; p[15] = bInf;
 }
 
 /** Accumulate one tensor pair of any numeric dtypes (float16/int64 are widened element by element). */

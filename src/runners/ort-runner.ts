@@ -14,6 +14,8 @@ export interface OrtRunnerOptions {
   /** Intra-op threads; default: ONNX Runtime's (one per core). */
   threads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ONNX Runtime's CPU memory arena (default on); off returns a run's peak memory after the run. */
+  memArena?: boolean;
 }
 
 /** ONNX Runtime (CPU) runner. INT8 Q/DQ models run on ORT's real integer kernels where it fuses them. */
@@ -34,6 +36,7 @@ export class OrtRunner implements Runner {
         executionProviders: ['cpu'],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+        ...(options.memArena === false ? { enableCpuMemArena: false } : {}),
         logSeverityLevel: 3,
       });
     } catch (e) {

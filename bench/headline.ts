@@ -1,0 +1,70 @@
+/**
+ * Headline benchmark: trt-diff vs onnxruntime.quantization.qdq_loss_debug, layerwise YOLOv8n FP32 vs
+ * the entropy-calibrated Q/DQ model, same machine, same invocation, same .npy inputs (trt-diff's own
+ * letterbox, written once by make-npy-inputs.ts so image decoding is timed for neither tool).
+ *
+ *   npx tsc -p tsconfig.json && npx tsx bench/headline.ts [counts=8,32] [--ort-max N]
+ *
+ * --ort-max (default 8): largest image count given to qdq_loss_debug, which holds every activation
+ * of every image in memory (~0.75 GB per image here); larger counts are reported as not run with the
+ * projected peak, rather than risking the machine's other work.
+ * Writes bench/results/headline.json and prints the markdown table for bench/README.md.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadAverage, measure, type Measured } from './measure.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const DATA = path.resolve(ROOT, '../shared/data');
+const FP32 = path.join(DATA, 'yolov8n/yolov8n_fp32.onnx');
+const INT8 = path.join(DATA, 'yolov8n/yolov8n_int8_qdq_entropy.onnx');
+const IMAGES = path.join(DATA, 'coco128/images/val2017');
+const NPY = path.join(ROOT, 'bench/results/npy');
+const OUT = path.join(ROOT, 'bench/results');
+
+const args = process.argv.slice(2);
+const counts = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? '8,32').split(',').map(Number);
+const ortMaxIdx = args.indexOf('--ort-max');
+const ortMax = ortMaxIdx >= 0 ? Number(args[ortMaxIdx + 1]) : 8;
+
+fs.mkdirSync(OUT, { recursive: true });
+const maxCount = Math.max(...counts);
+const listFile = path.join(NPY, 'list.txt');
+if (!fs.existsSync(listFile) || fs.readFileSync(listFile, 'utf8').trim().split('\n').length < maxCount) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/make-npy-inputs.ts'), FP32, IMAGES, String(maxCount), NPY], { stdio: 'inherit', cwd: ROOT });
+  if (r.status !== 0) throw new Error('make-npy-inputs failed');
+}
+const npys = fs.readFileSync(listFile, 'utf8').trim().split('\n');
+
+interface Row { images: number; tool: string; wallS: number | null; peakRssMB: number | null; tensors: number | null; note: string }
+const rows: Row[] = [];
+for (const n of counts) {
+  const json = path.join(OUT, `trtdiff-${n}.json`);
+  const t: Measured = await measure(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'run', '--fp32', FP32, '--int8', INT8,
+    ...npys.slice(0, n).flatMap((f) => ['--input', f]), '--json', json, '-q']);
+  if (t.status !== 0) throw new Error(`trt-diff failed: ${t.stderr}`);
+  const rep = JSON.parse(fs.readFileSync(json, 'utf8'));
+  rows.push({ images: n, tool: 'trt-diff run', wallS: t.wallS, peakRssMB: t.peakRssMB, tensors: rep.candidates[0].summary.compared, note: `timing ${JSON.stringify(rep.timing)}` });
+  console.error(`trt-diff ${n}: ${t.wallS.toFixed(1)} s, ${t.peakRssMB.toFixed(0)} MB`);
+  if (n <= ortMax) {
+    const o = await measure('python3', [path.join(ROOT, 'bench/ort_qdq_loss_debug.py'), FP32, INT8, listFile, String(n)], { ...process.env, PYTHONUNBUFFERED: '1' });
+    if (o.status !== 0) throw new Error(`qdq_loss_debug failed: ${o.stderr}`);
+    const s = JSON.parse(o.stdout.trim().split('\n').pop()!);
+    rows.push({ images: n, tool: 'qdq_loss_debug', wallS: o.wallS, peakRssMB: o.peakRssMB, tensors: s.compared, note: `seconds ${JSON.stringify(s.seconds)}` });
+    console.error(`qdq_loss_debug ${n}: ${o.wallS.toFixed(1)} s, ${o.peakRssMB.toFixed(0)} MB`);
+  } else {
+    const prev = rows.filter((r) => r.tool === 'qdq_loss_debug' && r.peakRssMB !== null).pop();
+    const projected = prev ? (prev.peakRssMB! / prev.images) * n / 1024 : NaN;
+    rows.push({ images: n, tool: 'qdq_loss_debug', wallS: null, peakRssMB: null, tensors: null, note: `not run: holds all activations, projected ~${projected.toFixed(0)} GB peak` });
+  }
+}
+const result = { machine: { cpus: (await import('node:os')).cpus().length, loadAverageAtEnd: loadAverage(), node: process.version }, rows };
+fs.writeFileSync(path.join(OUT, 'headline.json'), JSON.stringify(result, null, 2));
+console.log('| images | tool | wall s | peak RSS MB | tensors compared | speed-up | RSS ratio |');
+console.log('|---:|---|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  const base = rows.find((x) => x.images === r.images && x.tool === 'qdq_loss_debug' && x.wallS !== null);
+  const mine = r.tool === 'trt-diff run' && base;
+  console.log(`| ${r.images} | ${r.tool} | ${r.wallS?.toFixed(1) ?? '—'} | ${r.peakRssMB?.toFixed(0) ?? '—'} | ${r.tensors ?? '—'} | ${mine ? `${(base.wallS! / r.wallS!).toFixed(2)}x` : ''} | ${mine ? `${(r.peakRssMB! / base.peakRssMB!).toFixed(2)}x` : ''} |${r.note.startsWith('not run') ? ` ${r.note}` : ''}`);
+}

@@ -1,0 +1,62 @@
+/**
+ * Scaling of trt-diff run: wall time and peak RSS against the number of images (YOLOv8n FP32 vs
+ * entropy Q/DQ, .npy inputs from make-npy-inputs.ts) and against activation size (synthetic chain
+ * models from test/robustness/fixtures.ts: [1, n] tensors, 10 elementwise links, FP32 vs Q/DQ),
+ * with and without --max-memory grouping.
+ *
+ *   npx tsc -p tsconfig.json && npx tsx bench/scaling.ts [images=1,8,32,128] [chainM=1,4,16]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chainPair } from '../test/robustness/fixtures.js';
+import { loadAverage, measure } from './measure.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const DATA = path.resolve(ROOT, '../shared/data');
+const FP32 = path.join(DATA, 'yolov8n/yolov8n_fp32.onnx');
+const INT8 = path.join(DATA, 'yolov8n/yolov8n_int8_qdq_entropy.onnx');
+const OUT = path.join(ROOT, 'bench/results');
+const NPY = path.join(OUT, 'npy');
+const counts = (process.argv[2] ?? '1,8,32,128').split(',').map(Number);
+const chainM = (process.argv[3] ?? '1,4,16').split(',').map(Number);
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+
+const listFile = path.join(NPY, 'list.txt');
+const maxCount = Math.max(...counts);
+if (!fs.existsSync(listFile) || fs.readFileSync(listFile, 'utf8').trim().split('\n').length < maxCount) {
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/make-npy-inputs.ts'), FP32, path.join(DATA, 'coco128/images/val2017'), String(maxCount), NPY], { stdio: 'inherit', cwd: ROOT });
+}
+const npys = fs.readFileSync(listFile, 'utf8').trim().split('\n');
+
+const images: { images: number; wallS: number; perImageS: number; peakRssMB: number; runMs: number; compareMs: number }[] = [];
+for (const n of counts) {
+  const json = path.join(OUT, `scaling-${n}.json`);
+  const r = await measure(process.execPath, [CLI, 'run', '--fp32', FP32, '--int8', INT8, ...npys.slice(0, n).flatMap((f) => ['--input', f]), '--json', json, '-q']);
+  if (r.status !== 0) throw new Error(r.stderr);
+  const t = JSON.parse(fs.readFileSync(json, 'utf8')).timing;
+  images.push({ images: n, wallS: r.wallS, perImageS: r.wallS / n, peakRssMB: r.peakRssMB, runMs: t.runMs, compareMs: t.compareMs });
+  console.error(`images ${n}: ${r.wallS.toFixed(1)} s, ${r.peakRssMB.toFixed(0)} MB`);
+}
+
+const chainDir = path.join(OUT, 'chains');
+fs.mkdirSync(chainDir, { recursive: true });
+const chains: { elementsM: number; activationMB: number; maxMemory: string; wallS: number; peakRssMB: number }[] = [];
+for (const m of chainM) {
+  const n = Math.round(m * 1e6);
+  const pair = chainPair(chainDir, n, 10);
+  for (const mm of [undefined, 64]) {
+    const r = await measure(process.execPath, [CLI, 'run', '--fp32', pair.fp32, '--int8', pair.int8, '--input', 'random:1', '-q', ...(mm ? ['--max-memory', String(mm)] : [])]);
+    if (r.status !== 0) throw new Error(r.stderr);
+    chains.push({ elementsM: m, activationMB: (2 * 12 * n * 4) / 1e6, maxMemory: mm ? `${mm} MB` : 'none', wallS: r.wallS, peakRssMB: r.peakRssMB });
+    console.error(`chain ${m}M ${mm ?? '-'}: ${r.wallS.toFixed(1)} s, ${r.peakRssMB.toFixed(0)} MB`);
+  }
+}
+fs.rmSync(chainDir, { recursive: true, force: true });
+fs.writeFileSync(path.join(OUT, 'scaling.json'), JSON.stringify({ loadAverageAtEnd: loadAverage(), images, chains }, null, 2));
+console.log('| images | wall s | s / image | peak RSS MB | ORT run s | metric pass s |');
+console.log('|---:|---:|---:|---:|---:|---:|');
+for (const r of images) console.log(`| ${r.images} | ${r.wallS.toFixed(1)} | ${r.perImageS.toFixed(2)} | ${r.peakRssMB.toFixed(0)} | ${(r.runMs / 1000).toFixed(1)} | ${(r.compareMs / 1000).toFixed(1)} |`);
+console.log('\n| chain tensor (M elements) | activations per sample, both models (MB) | --max-memory | wall s | peak RSS MB |');
+console.log('|---:|---:|---|---:|---:|');
+for (const r of chains) console.log(`| ${r.elementsM} | ${r.activationMB.toFixed(0)} | ${r.maxMemory} | ${r.wallS.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |`);
