@@ -78,6 +78,17 @@ export interface CompareOptions {
   noPerturbationCheck?: boolean;
   observers?: (SampleObserver | TensorObserver)[];
   onProgress?: (done: number, sample: string) => void;
+  /**
+   * The backend: opens a runner for a model with the given tensors exposed (none: the model as
+   * deployed, for the perturbation check). Default: ONNX Runtime on the CPU.
+   */
+  openRunner?: OpenRunner;
+}
+
+export type OpenRunner = (model: OnnxModel, mark: readonly string[], role: 'fp32' | 'int8') => Promise<Runner>;
+
+function ortBackend(threads?: number): OpenRunner {
+  return (model, mark) => OrtRunner.open(model, { mark, threads });
 }
 
 export function fileSha256(file: string): string {
@@ -131,14 +142,21 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   const refActual = new Map<string, string>();
   for (const c of cands) for (const p of c.pairing.pairs) refActual.set(p.name, p.ref.actual);
 
-  const fp32Runner = await OrtRunner.open(fp32, { mark: [...refActual.values()], threads: opt.threads });
+  const open = opt.openRunner ?? ortBackend(opt.threads);
+  if (opt.openRunner && opt.maxBytesPerRun) throw new UserError('--max-memory groups are an ONNX Runtime feature; drop it or use the default backend');
+  // Sessions are created concurrently: model optimisation is most of the start-up time.
+  const [fp32Runner, ...opened] = await Promise.all([
+    open(fp32, [...refActual.values()], 'fp32'),
+    ...cands.map((c) => open(c.model, c.pairing.pairs.map((p) => p.test.actual), 'int8')),
+    ...cands.map((c) => (opt.noPerturbationCheck ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
+  ]) as [Runner, ...(Runner | undefined)[]];
   const refInputs = fp32Runner.describe().inputs;
-  for (const c of cands) {
-    c.runner = await OrtRunner.open(c.model, { mark: c.pairing.pairs.map((p) => p.test.actual), threads: opt.threads });
+  cands.forEach((c, k) => {
+    c.runner = opened[k]!;
+    c.plain = opened[cands.length + k];
     checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
-    if (!opt.noPerturbationCheck) c.plain = await OrtRunner.open(c.model, { threads: opt.threads });
     if (opt.maxBytesPerRun) c.groups = new GroupRunners(c.model, opt.threads);
-  }
+  });
   const refGroups = opt.maxBytesPerRun ? new GroupRunners(fp32, opt.threads) : undefined;
   const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
   const dumps = openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
@@ -185,7 +203,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           for await (const tensor of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
             const name = logicalOf.get(tensor.name)!;
-            const ref = refTensors.get(name)!;
+            const ref = refTensors.get(name);
+            if (!ref) { c.skipped.set(name, 'not produced by the FP32 runner'); continue; }
             const tc = performance.now();
             foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers);
             if (fp32Outputs.includes(name)) finalTest[k]!.set(name, tensor);

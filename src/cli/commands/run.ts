@@ -9,6 +9,7 @@ import { emitReport } from '../emit.js';
 import { progressLine } from '../progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
+import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
 
 export interface RunArgs {
   fp32: string;
@@ -23,18 +24,22 @@ export interface RunArgs {
 export function runBuilder<T>(y: Argv<T>) {
   const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
   return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(withAnalyses
-    .option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx; .engine with the TensorRT addon)' })
+    .option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx)' })
     .option('int8', { type: 'string', array: true, demandOption: true, describe: 'quantized model(s) to compare (repeat for several candidates)' })
     .option('dump', { type: 'string', describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
     .option('max-memory', { type: 'number', describe: 'activation budget per model run in MB (fetch tensors in groups)' })
-    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' }))))));
+    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' })
+    .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
+    .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
+    .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' }))))));
 }
 
 export function openModel(file: string): OnnxModel {
   if (isEnginePath(file)) {
     const why = trtUnavailableReason();
     if (why) throw new UserError(`TensorRT runner not available: ${why}`, file);
-    throw new UserError('comparing serialized engines needs TensorRT-aware pairing, which this build does not have yet; compare the ONNX models (or build engines with every tensor marked from them)', file);
+    // A prebuilt engine exposes only the outputs it was built with, and has no graph to pair through.
+    throw new UserError('prebuilt engines expose only their own outputs: pass the ONNX models with --backend tensorrt, and trt-diff builds engines with every tensor marked', file);
   }
   const m = loadModel(file);
   if (hasExternalData(m)) inlineExternalData(m);
@@ -56,6 +61,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
     dumpDir: a.dump,
     maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
     threads: a.threads,
+    ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
     onProgress: (n, s) => progress.tick(n, s),
   });
   progress.done();
