@@ -50,8 +50,9 @@ rows.push({ what: 'trt-diff accumulateArrays (TS, one pass, FP64 sums)', gbps: b
 const addonPath = path.join(ROOT, 'dist/native/addon.js');
 const built = fs.existsSync(path.join(ROOT, 'build/Release')) && fs.readdirSync(path.join(ROOT, 'build/Release')).some((f) => f.endsWith('.node'));
 if (built && fs.existsSync(addonPath)) {
-  const addon = await import(addonPath) as { compareF32?: (x: Float32Array, y: Float32Array) => unknown };
-  if (addon.compareF32) { const t = best(() => { addon.compareF32!(a, b); }); rows.push({ what: 'native compareF32 (C++ addon, CPU)', gbps: bytes / t / 1e9 }); }
+  const { loadNative } = await import(addonPath) as { loadNative: () => { addon?: { compareF32?: (x: Float32Array, y: Float32Array) => unknown } } };
+  const addon = loadNative().addon;
+  if (addon?.compareF32) { const t = best(() => { addon.compareF32!(a, b); }); rows.push({ what: 'native compareF32 (C++ addon, CPU)', gbps: bytes / t / 1e9 }); }
 } else {
   rows.push({ what: 'native compareF32 (C++ addon, CPU)', gbps: NaN, note: 'not measured: `npm run build:native` has not produced build/Release/*.node' });
 }

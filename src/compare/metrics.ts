@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { elementReader } from '../tensor/tensor.js';
+import { loadNative } from '../native/addon.js';
 
 /**
  * Streaming FP32-vs-INT8 error metrics. The reference ("ref", a) is always the FP32 side, the
@@ -161,7 +162,33 @@ function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): voi
 
 /** Accumulate one tensor pair of any numeric dtypes (float16/int64 are widened element by element). */
 export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Tensor): MetricAccumulator {
+  const native = nativeCompareF32();
+  if (native && ref.dtype === 'float32' && test.dtype === 'float32' && ref.data.length >= NATIVE_MIN_ELEMENTS) {
+    const a = ref.data as Float32Array, b = test.data as Float32Array;
+    if (a.length !== b.length) throw new RangeError(`element counts differ: ${a.length} vs ${b.length}`);
+    return mergeAccumulators(acc, native(a, b));
+  }
   return accumulateArrays(acc, asNumbers(ref), asNumbers(test));
+}
+
+/**
+ * The addon's CPU pass (native/cpu_compare.cpp: same fields, same FP64 sums, ~3x the TS pass in
+ * bench/metric-pass.ts) when it is built; TRTDIFF_NO_NATIVE=1 forces the TypeScript pass. Small
+ * tensors stay in TS, where the call overhead would dominate.
+ */
+const NATIVE_MIN_ELEMENTS = 4096;
+let nativeFn: ((a: Float32Array, b: Float32Array) => MetricAccumulator) | null | undefined;
+function nativeCompareF32(): ((a: Float32Array, b: Float32Array) => MetricAccumulator) | null {
+  if (nativeFn === undefined) {
+    const addon = process.env.TRTDIFF_NO_NATIVE ? undefined : loadNative().addon;
+    nativeFn = addon?.compareF32 ? addon.compareF32.bind(addon) : null;
+  }
+  return nativeFn;
+}
+
+/** Which pass accumulateTensors uses for large float32 tensors (reported in `inspect`/bench). */
+export function metricPassKind(): 'native' | 'typescript' {
+  return nativeCompareF32() ? 'native' : 'typescript';
 }
 
 function asNumbers(t: Tensor): NumArray {
