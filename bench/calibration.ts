@@ -9,7 +9,7 @@
  * `calibrate` pass (activation collection with the statistics that calibrator needs, then the
  * threshold search); "all (one pass)" is what `trt-diff calibrators` does: one collection, four
  * calibrators derived. Results go to bench/results/calibration.json; --write-readme also rewrites
- * bench/README-calibration.md.
+ * bench/results/calibration.md (paste into bench/README.md, section 6).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -92,7 +92,7 @@ try {
   ];
   fs.mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileAtomic(path.join(here, 'results/calibration.json'), JSON.stringify({ images: nImages, batch, env, rows, baseline }, null, 2));
-  if (process.argv.includes('--write-readme')) writeFileAtomic(path.join(here, 'README-calibration.md'), lines.join('\n'));
+  if (process.argv.includes('--write-readme')) writeFileAtomic(path.join(here, 'results/calibration.md'), lines.join('\n'));
   process.stdout.write(lines.join('\n'));
 } finally {
   fs.rmSync(npyDir, { recursive: true, force: true });

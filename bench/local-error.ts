@@ -2,7 +2,7 @@
  * Cost of `trt-diff run --local` against a plain `run`, same process, same image, alternating the
  * two so that machine load affects both alike. Usage:
  *   npx tsx bench/local-error.ts [--repeat 3] [--image ../shared/data/images/bus.jpg] [--int8 model.onnx]
- * Prints a Markdown table (paste into bench/README-localize.md).
+ * Prints a Markdown table (paste into bench/README.md, section 7).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
