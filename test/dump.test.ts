@@ -6,7 +6,7 @@ import { ArrowDumpWriter } from '../src/dump/arrow-dump-writer.js';
 import { openDump } from '../src/dump/arrow-dump-reader.js';
 import { UserError } from '../src/errors.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { pythonWith, tmpDir } from './helpers/paths.js';
+import { ROOT, pythonWith, tmpDir } from './helpers/paths.js';
 
 const TENSORS: Tensor[] = [
   { name: '/model.0/conv/Conv_output_0', dtype: 'float32', shape: [1, 2, 2, 2], data: Float32Array.from([1, -2, 3.5, 4, NaN, Infinity, 0, -0]) },
@@ -74,5 +74,19 @@ print(t.schema.metadata[b"trtdiff.role"].decode(), t.num_rows, row["shape"], a.t
 `, file], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('int8 5 [1, 2, 2, 2] [1, -2, 9007199254740993]');
+  });
+});
+
+describe('Arrow dump: corrupt metadata found by fuzzing', () => {
+  it('a record batch whose flatbuffer claims a huge vector is refused before apache-arrow decodes it', async () => {
+    // goldens/robustness/fuzz-cases: case 414 of the seed-20240607 dump fuzz run; apache-arrow alone
+    // loops on its header until the heap is exhausted.
+    const file = path.join(ROOT, 'goldens/robustness/fuzz-cases/arrow-header-vector-length.arrow');
+    await expect(openDump(file)).rejects.toThrow(/arrow-header-vector-length\.arrow: dump is truncated or corrupt \(record batch at byte 8 claims more fields/);
+  });
+  it('a footer whose schema claims more fields than it holds is refused before apache-arrow opens it', async () => {
+    // Case 1102 of the same run: apache-arrow alone runs out of heap while opening the file.
+    const file = path.join(ROOT, 'goldens/robustness/fuzz-cases/arrow-footer-field-count.arrow');
+    await expect(openDump(file)).rejects.toThrow(/arrow-footer-field-count\.arrow: dump is truncated or corrupt \(the schema's fields do not fit/);
   });
 });

@@ -3,6 +3,7 @@ import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { UserError, errorMessage } from '../errors.js';
 import { isDType } from '../tensor/dtype.js';
 import { tensorFromBytes, type Tensor } from '../tensor/tensor.js';
+import { checkFileFooter, checkRecordBatchBlock } from './arrow-metadata-check.js';
 
 export interface DumpEntry {
   sample: string;
@@ -40,6 +41,11 @@ export async function openDump(file: string): Promise<OpenDump> {
     throw new UserError('file not found', file);
   }
   let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+  const footerProblem = await checkFileFooter(handle, (await handle.stat()).size);
+  if (footerProblem) {
+    await handle.close();
+    throw new UserError(`dump is truncated or corrupt (${footerProblem})`, file);
+  }
   try {
     reader = await RecordBatchReader.from(handle);
     await reader.open();
@@ -70,6 +76,24 @@ export async function openDump(file: string): Promise<OpenDump> {
     }
   }
   const fileReader = reader.isFile() ? reader : undefined;
+  if (fileReader) {
+    // Validate every record batch's metadata before apache-arrow decodes any (arrow-metadata-check.ts).
+    const size = (await handle.stat()).size;
+    const footer = fileReader.footer;
+    for (let i = 0; i < fileReader.numRecordBatches; i++) {
+      let why: string | undefined;
+      try {
+        const b = footer?.getRecordBatch(i);
+        why = b ? await checkRecordBatchBlock(handle, size, { offset: Number(b.offset), metaDataLength: b.metaDataLength, bodyLength: Number(b.bodyLength) }) : `record batch ${i} missing from the footer`;
+      } catch (e) {
+        why = `footer entry ${i} is unreadable: ${errorMessage(e).split('\n')[0]}`;
+      }
+      if (why) {
+        await handle.close();
+        throw new UserError(`dump is truncated or corrupt (${why})`, file);
+      }
+    }
+  }
   async function readAt(i: number): Promise<DumpEntry> {
     try {
       const batch = await fileReader?.readRecordBatch(i);
