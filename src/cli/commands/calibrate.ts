@@ -8,19 +8,8 @@ import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
 import { progressBar } from '../../quant/progress.js';
 import { runSweepCommand, sweepFlags, type SweepArgs } from '../../quant-sweep/sweep-command.js';
 
-interface CalibrateArgs extends SweepArgs {
-  model: string;
-  images: string[];
-  calibrator: string;
-  batch: number;
-  'max-images': number;
-  cache?: string;
-  qdq?: string;
-  placement: string;
-  percentile: number;
-  'trt-version': string;
-  threads?: number;
-}
+/** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */
+type CalibrateArgs = SweepArgs;
 
 /** Shared by calibrate and calibrators. */
 export function calibrationFlags<T>(y: Argv<T>) {
