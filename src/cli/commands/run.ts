@@ -29,6 +29,7 @@ export function runBuilder<T>(y: Argv<T>) {
     .option('dump', { type: 'string', describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
     .option('max-memory', { type: 'number', describe: 'activation budget per model run in MB (fetch tensors in groups)' })
     .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' })
+    .option('perturbation-check', { type: 'boolean', default: true, describe: 'also run the INT8 model uninstrumented on the first input and report how much exposing every tensor changes its outputs (--no-perturbation-check skips it)' })
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
     .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
     .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' }))))));
@@ -61,6 +62,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
     dumpDir: a.dump,
     maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
     threads: a.threads,
+    noPerturbationCheck: a['perturbation-check'] === false,
     ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
     onProgress: (n, s) => progress.tick(n, s),
   });
