@@ -50,7 +50,7 @@ try {
   }
 
   // 2. trt-diff, one calibrator at a time, then all in one pass.
-  const rows: { tool: string; calibrator: string; seconds: number; collectS?: number; deriveS?: number }[] = [];
+  const rows: { tool: string; calibrator: string; seconds: number; collectS?: number; deriveS?: number; failed?: string }[] = [];
   const runs: [string, CalibratorName[]][] = [...CALIBRATORS.map((c) => [c, [c]] as [string, CalibratorName[]]), ['all (one pass)', [...CALIBRATORS]]];
   for (const [label, cals] of runs) {
     const t = performance.now();
@@ -62,12 +62,29 @@ try {
   }
 
   // 3. onnxruntime-python quantize_static on the same arrays.
-  const py = spawnSync('python3', [path.join(here, 'quantize_static_baseline.py'), '--model', modelPath, '--npy-dir', npyDir, '--methods', 'Entropy,MinMax'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-  if (py.status !== 0) throw new Error(`quantize_static_baseline.py failed (exit ${py.status})`);
-  const baseline = JSON.parse(py.stdout.trim().split('\n').pop()!) as { onnxruntime: string; results: { method: string; seconds: number }[] };
-  for (const r of baseline.results) rows.push({ tool: `onnxruntime ${baseline.onnxruntime} quantize_static`, calibrator: r.method, seconds: r.seconds });
+  // Each method in its own process under an address-space limit (BASELINE_MEM_GB, default 16):
+  // quantize_static keeps every activation of every image, and at 128 images its Entropy run grew
+  // past this machine's 24 GB and was OOM-killed, taking the whole benchmark with it.
+  const memGb = Number(process.env.BASELINE_MEM_GB ?? 16);
+  const baseline: { onnxruntime: string; results: { method: string; seconds: number; failed?: string }[] } = { onnxruntime: '', results: [] };
+  for (const method of ['Entropy', 'MinMax']) {
+    const script = [path.join(here, 'quantize_static_baseline.py'), '--model', modelPath, '--npy-dir', npyDir, '--methods', method];
+    const t = performance.now();
+    const py = spawnSync('prlimit', [`--as=${memGb * 2 ** 30}`, 'python3', ...script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    if (py.status === 0) {
+      const out = JSON.parse(py.stdout.trim().split('\n').pop()!) as { onnxruntime: string; results: { method: string; seconds: number }[] };
+      baseline.onnxruntime = out.onnxruntime;
+      baseline.results.push(...out.results);
+    } else {
+      const oom = /MemoryError|std::bad_alloc|Failed to allocate/i.test(py.stderr) || py.signal === 'SIGKILL';
+      const failed = oom ? `out of memory under a ${memGb} GiB limit after ${((performance.now() - t) / 1000).toFixed(0)} s` : `exit ${py.status ?? py.signal}: ${py.stderr.trim().split('\n').pop()}`;
+      baseline.results.push({ method, seconds: NaN, failed });
+    }
+    console.error(`onnxruntime quantize_static ${method}: ${baseline.results.at(-1)!.failed ?? `${baseline.results.at(-1)!.seconds.toFixed(1)} s`}`);
+  }
+  for (const r of baseline.results) rows.push({ tool: `onnxruntime ${baseline.onnxruntime} quantize_static`, calibrator: r.method, seconds: r.seconds, ...(r.failed ? { failed: r.failed } : {}) });
 
-  const ortOf = (m: string) => baseline.results.find((r) => r.method === m)?.seconds;
+  const ortOf = (m: string) => { const v = baseline.results.find((r) => r.method === m)?.seconds; return v !== undefined && Number.isFinite(v) ? v : undefined; };
   const pairs: [string, string][] = [['entropy2', 'Entropy'], ['entropy', 'Entropy'], ['minmax', 'MinMax'], ['percentile', 'Entropy'], ['all (one pass)', 'Entropy']];
   const env = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   const lines = [
@@ -82,7 +99,8 @@ try {
       const pair = pairs.find((p) => p[0] === r.calibrator);
       const ref = r.tool === 'trt-diff' && pair ? ortOf(pair[1]) : undefined;
       const ratio = ref ? `${(r.seconds / ref).toFixed(2)} × ORT ${pair![1]}` : '';
-      return `| ${r.tool} | ${r.calibrator} | ${r.seconds.toFixed(1)} | ${r.collectS?.toFixed(1) ?? ''} | ${r.deriveS?.toFixed(1) ?? ''} | ${ratio} |`;
+      const secs = r.failed ? `failed: ${r.failed}` : r.seconds.toFixed(1);
+      return `| ${r.tool} | ${r.calibrator} | ${secs} | ${r.collectS?.toFixed(1) ?? ''} | ${r.deriveS?.toFixed(1) ?? ''} | ${ratio} |`;
     }),
     '',
     'Ratio < 1: trt-diff is faster. quantize_static times include its own calibration run and writing the',
