@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { loadModel, writeFileAtomic } from '../graph/onnx-model.js';
 import { UserError } from '../errors.js';
 import { parseChannels } from '../localize/targets.js';
-import { progressLine } from '../cli/progress.js';
+import { progressBar, type Progress } from '../cli/progress.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { parseCalibrator } from '../quant/calibrators.js';
 import type { PlacementPolicy } from '../quant/placement.js';
@@ -51,12 +51,12 @@ export async function runSweepCommand(argv: SweepArgs): Promise<void> {
   for (const e of argv.eval ?? []) if (!fs.existsSync(e)) throw new UserError('eval input not found', e);
   const model = loadModel(argv.model);
 
-  let line: ReturnType<typeof progressLine> | undefined;
+  let line: Progress | undefined;
   let current = '';
   const onProgress = (p: SweepProgress) => {
     const title = `[${p.pass}/${p.passes}] ${p.label}: ${p.phase === 'calibrate' ? 'calibrating' : `evaluating ${p.calibrator}`}`;
-    if (title !== current) { line?.done(); line = progressLine(title, p.total); current = title; }
-    line!.tick(p.done, path.basename(p.item));
+    if (title !== current) { line?.finish(); line = progressBar(title, p.total); current = title; }
+    line!.update(p.done, path.basename(p.item));
   };
   let result;
   try {
@@ -66,7 +66,7 @@ export async function runSweepCommand(argv: SweepArgs): Promise<void> {
       inputOptions: { warn: (l) => process.stderr.write(`${l}\n`) }, onProgress,
     });
   } finally {
-    line?.done();
+    line?.finish();
   }
   if (argv.json === '-') { process.stdout.write(`${sweepJson(result)}\n`); return; }
   process.stdout.write(`${formatSweepTable(result)}\n`);

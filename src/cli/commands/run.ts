@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
-import { progressLine } from '../progress.js';
+import { progressBar } from '../progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
@@ -52,7 +52,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const fp32 = openModel(a.fp32);
   const int8 = a.int8.map(openModel);
   const warn = (s: string) => process.stderr.write(`${s}\n`);
-  const progress = progressLine('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
+  const progress = progressBar('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
   const result = await compareModels(fp32, int8, {
@@ -64,9 +64,9 @@ export async function runComparison(a: RunArgs): Promise<Report> {
     threads: a.threads,
     noPerturbationCheck: a['perturbation-check'] === false,
     ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
-    onProgress: (n, s) => progress.tick(n, s),
+    onProgress: (n, s) => progress.update(n, s),
   });
-  progress.done();
+  progress.finish();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
   for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a });

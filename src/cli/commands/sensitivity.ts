@@ -6,7 +6,7 @@ import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { layerwiseSensitivity, type SensitivityResult } from '../../localize/sensitivity.js';
 import { parseChannels, parseMetric } from '../../localize/targets.js';
 import { inputOptions, toInputOptions } from '../options.js';
-import { progressLine } from '../progress.js';
+import { progressBar } from '../progress.js';
 import { openModel } from './run.js';
 
 interface SensitivityArgs {
@@ -66,13 +66,13 @@ export const command = {
       try { filter = new RegExp(a.ops); } catch { throw new UserError(`--ops is not a valid regular expression: ${a.ops}`); }
     }
     const warn = (s: string) => process.stderr.write(`${s}\n`);
-    const progress = progressLine('sensitivity');
+    const progress = progressBar('sensitivity');
     const result = await layerwiseSensitivity({
       fp32: openModel(a.fp32), int8: openModel(a.int8), inputs: a.input, inputOptions: toInputOptions(a, warn),
       metric, channels, scope: a['all-ops'] ? 'all' : 'weighted', filter, weights: a.weights, perImage: a['per-image'], labels: a.labels, threads: a.threads,
-      onProgress: (done, total, op) => progress.tick(done, `${done}/${total} ${op}`),
+      onProgress: (done, total, op) => progress.update(done, `${done}/${total} ${op}`),
     });
-    progress.done();
+    progress.finish();
     const json = JSON.stringify(result, jsonNumbers, 2);
     if (a.json === '-') { process.stdout.write(`${json}\n`); return; }
     process.stdout.write(`${renderSensitivity(result, a.top, useColor())}\n`);
