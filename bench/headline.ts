@@ -12,30 +12,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { loadAverage, measure, type Measured } from './measure.js';
+import { ensureNpyInputs, FP32, INT8, NPY_LIST, OUT, ROOT } from './yolo-inputs.js';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const DATA = path.resolve(ROOT, '../shared/data');
-const FP32 = path.join(DATA, 'yolov8n/yolov8n_fp32.onnx');
-const INT8 = path.join(DATA, 'yolov8n/yolov8n_int8_qdq_entropy.onnx');
-const IMAGES = path.join(DATA, 'coco128/images/val2017');
-const NPY = path.join(ROOT, 'bench/results/npy');
-const OUT = path.join(ROOT, 'bench/results');
 
 const args = process.argv.slice(2);
 const counts = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? '8,32').split(',').map(Number);
 const ortMaxIdx = args.indexOf('--ort-max');
 const ortMax = ortMaxIdx >= 0 ? Number(args[ortMaxIdx + 1]) : 8;
 
-fs.mkdirSync(OUT, { recursive: true });
-const maxCount = Math.max(...counts);
-const listFile = path.join(NPY, 'list.txt');
-if (!fs.existsSync(listFile) || fs.readFileSync(listFile, 'utf8').trim().split('\n').length < maxCount) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/make-npy-inputs.ts'), FP32, IMAGES, String(maxCount), NPY], { stdio: 'inherit', cwd: ROOT });
-  if (r.status !== 0) throw new Error('make-npy-inputs failed');
-}
-const npys = fs.readFileSync(listFile, 'utf8').trim().split('\n');
+const npys = ensureNpyInputs(Math.max(...counts));
+const listFile = NPY_LIST;
 
 interface Row { images: number; tool: string; wallS: number | null; peakRssMB: number | null; tensors: number | null; note: string }
 const rows: Row[] = [];

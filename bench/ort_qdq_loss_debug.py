@@ -23,8 +23,6 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-from onnxruntime.quantization.calibrate import CalibrationDataReader
 from onnxruntime.quantization.qdq_loss_debug import (
     collect_activations,
     compute_activation_error,
@@ -33,16 +31,7 @@ from onnxruntime.quantization.qdq_loss_debug import (
 )
 
 
-class NpyReader(CalibrationDataReader):
-    """Feeds one .npy file per run, loaded lazily (so input loading is not the memory cost)."""
-
-    def __init__(self, files, input_name):
-        self.files = iter(files)
-        self.input_name = input_name
-
-    def get_next(self):
-        f = next(self.files, None)
-        return None if f is None else {self.input_name: np.load(f)}
+from npy_reader import NpyReader  # noqa: E402  (bench/ is on sys.path: the script's folder)
 
 
 def main():

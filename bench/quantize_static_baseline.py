@@ -17,21 +17,13 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 import onnx
 import onnxruntime
 from onnx import version_converter
-from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
 
-class NpyReader(CalibrationDataReader):
-    def __init__(self, files, input_name):
-        self.files = iter(files)
-        self.input_name = input_name
-
-    def get_next(self):
-        f = next(self.files, None)
-        return None if f is None else {self.input_name: np.load(f)}
+from npy_reader import NpyReader  # noqa: E402  (bench/ is on sys.path: the script's folder)
 
 
 def main() -> int:

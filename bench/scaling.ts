@@ -8,26 +8,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { chainPair } from '../test/robustness/fixtures.js';
 import { loadAverage, measure } from './measure.js';
+import { ensureNpyInputs, FP32, INT8, OUT, ROOT } from './yolo-inputs.js';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const DATA = path.resolve(ROOT, '../shared/data');
-const FP32 = path.join(DATA, 'yolov8n/yolov8n_fp32.onnx');
-const INT8 = path.join(DATA, 'yolov8n/yolov8n_int8_qdq_entropy.onnx');
-const OUT = path.join(ROOT, 'bench/results');
-const NPY = path.join(OUT, 'npy');
 const counts = (process.argv[2] ?? '1,8,32,128').split(',').map(Number);
 const chainM = (process.argv[3] ?? '1,4,16').split(',').map(Number);
 const CLI = path.join(ROOT, 'dist/cli/main.js');
 
-const listFile = path.join(NPY, 'list.txt');
-const maxCount = Math.max(...counts);
-if (!fs.existsSync(listFile) || fs.readFileSync(listFile, 'utf8').trim().split('\n').length < maxCount) {
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/make-npy-inputs.ts'), FP32, path.join(DATA, 'coco128/images/val2017'), String(maxCount), NPY], { stdio: 'inherit', cwd: ROOT });
-}
-const npys = fs.readFileSync(listFile, 'utf8').trim().split('\n');
+const npys = ensureNpyInputs(Math.max(...counts));
 
 const images: { images: number; wallS: number; perImageS: number; peakRssMB: number; runMs: number; compareMs: number }[] = [];
 for (const n of counts) {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/inputs/random.js';
 import { describe, it, expect } from 'vitest';
 import { accumulateArrays, newAccumulator, type MetricAccumulator } from '../src/compare/metrics.js';
 import { UserError } from '../src/errors.js';
@@ -13,22 +14,10 @@ if (trtReason) console.log(`TensorRT tests skipped: ${trtReason}`);
 const testEngine = process.env['TRT_DIFF_TEST_ENGINE'];
 if (!trtReason && !testEngine) console.log('TensorRT engine test skipped: set TRT_DIFF_TEST_ENGINE to a .engine file');
 
-/** Deterministic generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ADVERSARIAL = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 1e-40, -1.4e-45, 1e-7, 3.4e38];
 
 function makePair(n: number, seed: number, adversarial: boolean): [Float32Array, Float32Array] {
-  const r = rng(seed);
+  const r = mulberry32(seed); // deterministic, so a failure reproduces
   const ref = new Float32Array(n);
   const test = new Float32Array(n);
   for (let i = 0; i < n; i++) {

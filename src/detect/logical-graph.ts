@@ -85,26 +85,23 @@ export function buildLogicalGraph(graph: GraphProto, referenceNames: ReadonlySet
 
 /** Every activation upstream of `start` (inclusive). */
 export function ancestors(lg: LogicalGraph, start: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [start];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    for (const i of lg.producer.get(t)?.inputs ?? []) stack.push(i);
-  }
-  return seen;
+  return reach(start, (t) => lg.producer.get(t)?.inputs ?? []);
 }
 
 /** Every activation downstream of `start` (inclusive). */
 export function descendants(lg: LogicalGraph, start: string): Set<string> {
+  return reach(start, (t) => (lg.consumers.get(t) ?? []).flatMap((c) => c.outputs));
+}
+
+/** Depth-first closure of `start` under `next`. */
+function reach(start: string, next: (t: string) => readonly string[]): Set<string> {
   const seen = new Set<string>();
   const stack = [start];
   while (stack.length > 0) {
     const t = stack.pop()!;
     if (seen.has(t)) continue;
     seen.add(t);
-    for (const c of lg.consumers.get(t) ?? []) for (const o of c.outputs) stack.push(o);
+    stack.push(...next(t));
   }
   return seen;
 }
