@@ -238,7 +238,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   timing.totalMs = performance.now() - t0;
   return {
     fp32: { path: fp32.path, sha256: fileSha256(fp32.path), backend: fp32Runner.describe().backend },
-    candidates: cands.map((c) => candidateResult(c, fp32.path)),
+    candidates: cands.map(candidateResult),
     samples,
     timing,
   };
@@ -275,7 +275,7 @@ async function perturbationCheck(c: CandidateState, sample: Sample, instrumented
   timing.runMs += performance.now() - t; timing.modelRuns++;
 }
 
-function candidateResult(c: CandidateState, fp32Path: string): CandidateResult {
+function candidateResult(c: CandidateState): CandidateResult {
   const records: TensorRecord[] = [];
   for (const p of c.pairing.pairs) {
     const acc = c.acc.get(p.name);
@@ -288,7 +288,6 @@ function candidateResult(c: CandidateState, fp32Path: string): CandidateResult {
       inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
     });
   }
-  void fp32Path;
   return {
     model: { path: c.model.path, sha256: fileSha256(c.model.path), backend: c.runner.describe().backend },
     records,
