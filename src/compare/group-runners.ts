@@ -8,8 +8,8 @@ import { dtypeBytes } from '../tensor/dtype.js';
  * a session until the run returns, whatever the fetch list: a session with every tensor marked
  * peaks at the activations of the whole model even when one group is fetched (measured: fetching 2
  * of 11 marked 20 MB tensors held all 11). So each group gets a session that marks only its own
- * tensors, opened once and reused for every sample, with the CPU memory arena off so that each
- * session gives its peak back after a run instead of keeping it reserved.
+ * tensors, opened once and reused for every sample; as instrumented sessions, they run without the
+ * CPU memory arena (ort-runner.ts), so each gives its peak back after a run instead of keeping it.
  */
 export class GroupRunners {
   private readonly runners = new Map<string, Promise<Runner>>();
@@ -22,7 +22,7 @@ export class GroupRunners {
     this.used.add(key);
     let r = this.runners.get(key);
     if (!r) {
-      r = OrtRunner.open(this.model, { mark: names, threads: this.threads, memArena: false });
+      r = OrtRunner.open(this.model, { mark: names, threads: this.threads });
       this.runners.set(key, r);
     }
     return r;

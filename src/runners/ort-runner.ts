@@ -14,9 +14,26 @@ export interface OrtRunnerOptions {
   /** Intra-op threads; default: ONNX Runtime's (one per core). */
   threads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** ONNX Runtime's CPU memory arena (default on); off returns a run's peak memory after the run. */
+  /**
+   * ONNX Runtime's CPU memory arena and memory-pattern planning. Default: on for a model as deployed,
+   * off for an instrumented one (`mark` non-empty); see INSTRUMENTED_MEMORY below.
+   */
   memArena?: boolean;
+  memPattern?: boolean;
 }
+
+/**
+ * Why an instrumented session runs without the arena and memory patterns. With nearly every
+ * activation a graph output, almost all of a run's memory is output buffers that onnxruntime-node
+ * copies into JavaScript and frees when the run returns. With the arena on, each session keeps its
+ * own peak reserved (the FP32 and the INT8 session each hold a full set of activations) and grows it
+ * chunk by chunk over the first runs; memory patterns make every run allocate one block the size of
+ * the whole plan. With both off, output buffers come from and go back to the process heap, where
+ * the next run (of either session) reuses them. Fresh pages are what a run pays for most on VMs
+ * (first touch ~3.5 s/GB on the development machine), so this cut the runs of an 8-image YOLOv8n
+ * comparison from 7.5 s to 5.1 s and its peak RSS by a third (bench/README.md §1).
+ */
+const INSTRUMENTED_MEMORY = { memArena: false, memPattern: false } as const;
 
 /** ONNX Runtime (CPU) runner. INT8 Q/DQ models run on ORT's real integer kernels where it fuses them. */
 export class OrtRunner implements Runner {
@@ -29,14 +46,16 @@ export class OrtRunner implements Runner {
     const graph = model.proto.graph!;
     const g = indexGraph(graph);
     const mark = options.mark ?? [];
-    const proto = mark.length > 0 ? markOutputs(model.proto, mark) : model.proto;
+    const memArena = options.memArena ?? (mark.length > 0 ? INSTRUMENTED_MEMORY.memArena : true);
+    const memPattern = options.memPattern ?? (mark.length > 0 ? INSTRUMENTED_MEMORY.memPattern : true);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(serializeModel(proto), {
+      session = await ort.InferenceSession.create(serializeModel(mark.length > 0 ? markOutputs(model.proto, mark) : model.proto), {
         executionProviders: ['cpu'],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-        ...(options.memArena === false ? { enableCpuMemArena: false } : {}),
+        enableCpuMemArena: memArena,
+        enableMemPattern: memPattern,
         logSeverityLevel: 3,
       });
     } catch (e) {
