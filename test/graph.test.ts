@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { indexGraph, topologicalSort } from '../src/graph/graph-index.js';
 import { logicalTensors, stripQdqSuffix } from '../src/graph/qdq.js';
-import { markAllOutputs, markOutputs } from '../src/graph/mark-outputs.js';
-import { loadModel, parseModel, serializeModel } from '../src/graph/onnx-model.js';
+import * as path from 'node:path';
+import { equals } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
+import { markAllOutputs, markedModelBytes, markOutputs } from '../src/graph/mark-outputs.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { inlineExternalData, loadModel, parseModel, serializeModel } from '../src/graph/onnx-model.js';
+import { OrtRunner } from '../src/runners/ort-runner.js';
+import { missingExternalDataModel } from './robustness/fixtures.js';
 import { pairModels } from '../src/compare/pairing.js';
 import { UserError } from '../src/errors.js';
 import { affineReluModels, node } from './helpers/onnx-builder.js';
-import { YOLO, hasShared } from './helpers/paths.js';
+import { ROOT, YOLO, hasShared } from './helpers/paths.js';
 
 describe('graph index', () => {
   it('sorts shuffled nodes topologically and keeps file order among ready nodes', () => {
@@ -62,6 +69,40 @@ describe('ONNX load and output marking', () => {
     expect(fp32.graph!.output.map((o) => o.name)).toEqual(['y']);
     const back = parseModel(serializeModel(marked));
     expect(back.graph!.output.length).toBe(3);
+  });
+  it('marks a loaded model by appending outputs to its file bytes, parsing to exactly markOutputs', () => {
+    const m = loadModel(path.join(ROOT, 'fixtures/yolov8n_fp32.onnx'));
+    expect(m.bytes).toBeDefined();
+    const nodes = m.proto.graph!.node;
+    // An existing output and a repeated name must not be duplicated.
+    const names = [nodes[0]!.output[0]!, nodes[50]!.output[0]!, 'output0', nodes[0]!.output[0]!, nodes[200]!.output[0]!];
+    const appended = markedModelBytes(m, names);
+    expect(Buffer.from(appended.subarray(0, m.bytes!.byteLength)).equals(Buffer.from(m.bytes!))).toBe(true);
+    const parsed = parseModel(appended);
+    expect(equals(ModelProtoSchema, parsed, markOutputs(m.proto, names))).toBe(true);
+    expect(parsed.graph!.output.map((o) => o.name)).toEqual(['output0', names[0], names[1], names[4]]);
+    // Without file bytes (a proto built in memory) the model is serialized; unmarked, the bytes are the file's.
+    expect(equals(ModelProtoSchema, parseModel(markedModelBytes({ path: m.path, proto: m.proto }, names)), parsed)).toBe(true);
+    expect(markedModelBytes(m, [])).toBe(m.bytes);
+  });
+  it('a model with external data runs once inlined: the file bytes, which lack the data, are dropped', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extdata-'));
+    const { model: file, dataFile, values } = missingExternalDataModel(dir);
+    fs.writeFileSync(dataFile, new Uint8Array(new Float32Array(values).buffer));
+    const m = loadModel(file);
+    inlineExternalData(m);
+    expect(m.bytes).toBeUndefined();
+    const { fp32 } = affineReluModels(0.05);
+    const outputs = async (model: Parameters<typeof OrtRunner.open>[0]) => {
+      const r = await OrtRunner.open(model, { mark: ['h'] });
+      const x = new Float32Array([0.1, -0.4, 1.3, 0.05]);
+      const got: Record<string, number[]> = {};
+      for await (const t of r.run({ x: { name: 'x', dtype: 'float32', shape: [1, 4], data: x } })) got[t.name] = [...(t.data as Float32Array)];
+      await r.close();
+      return got;
+    };
+    expect(await outputs(m)).toEqual(await outputs({ path: 'inline.onnx', proto: fp32 }));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
   it('rejects bytes that are not ONNX with a UserError naming the file', () => {
     expect(() => parseModel(new TextEncoder().encode('hello world, not a model'), 'x.onnx')).toThrow(UserError);

@@ -1,6 +1,7 @@
-import { create } from '@bufbuild/protobuf';
-import { ValueInfoProtoSchema, type ModelProto } from 'onnx-buf';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema, ValueInfoProtoSchema, type ModelProto } from 'onnx-buf';
 import type { GraphIndex } from './graph-index.js';
+import { serializeModel, type OnnxModel } from './onnx-model.js';
 import { isParameterPath } from './qdq.js';
 
 export interface MarkResult {
@@ -16,9 +17,30 @@ export interface MarkResult {
  */
 export function markOutputs(proto: ModelProto, names: readonly string[]): ModelProto {
   const graph = proto.graph!;
-  const existing = new Set(graph.output.map((o) => o.name));
-  const extra = names.filter((n) => !existing.has(n)).map((name) => create(ValueInfoProtoSchema, { name }));
+  const extra = extraOutputs(proto, names);
   return { ...proto, graph: { ...graph, output: [...graph.output, ...extra] } };
+}
+
+function extraOutputs(proto: ModelProto, names: readonly string[]) {
+  const existing = new Set(proto.graph!.output.map((o) => o.name));
+  return [...new Set(names)].filter((n) => !existing.has(n)).map((name) => create(ValueInfoProtoSchema, { name }));
+}
+
+/**
+ * The model's bytes with `names` marked as outputs, for a runtime. A model that still holds its
+ * file's bytes is not re-serialized (~100 ms for YOLOv8n's 12 MB): a ModelProto carrying only the
+ * extra graph outputs is appended to them. Protobuf parsers merge concatenated messages (the
+ * embedded graph merges, its repeated `output` field appends), so the result parses to exactly
+ * markOutputs(proto, names); test/graph.test.ts checks that.
+ */
+export function markedModelBytes(model: OnnxModel, names: readonly string[]): Uint8Array {
+  if (!model.bytes) return serializeModel(names.length > 0 ? markOutputs(model.proto, names) : model.proto);
+  if (names.length === 0) return model.bytes;
+  const delta = toBinary(ModelProtoSchema, create(ModelProtoSchema, { graph: { output: extraOutputs(model.proto, names) } }));
+  const out = new Uint8Array(model.bytes.byteLength + delta.byteLength);
+  out.set(model.bytes, 0);
+  out.set(delta, model.bytes.byteLength);
+  return out;
 }
 
 /**

@@ -11,6 +11,12 @@ import { UserError, errorMessage } from '../errors.js';
 export interface OnnxModel {
   path: string;
   proto: ModelProto;
+  /**
+   * The file's bytes, kept by loadModel so that a runtime can be handed the model without
+   * re-serializing it (mark-outputs.ts markedModelBytes). Valid only while `proto` is the file's
+   * content: whatever changes a loaded proto in place must drop it (inlineExternalData does).
+   */
+  bytes?: Uint8Array;
 }
 
 export function loadModel(file: string): OnnxModel {
@@ -22,7 +28,7 @@ export function loadModel(file: string): OnnxModel {
     throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? errorMessage(e)})`, file);
   }
   if (bytes.byteLength === 0) throw new UserError('file is empty, expected an ONNX model', file);
-  return { path: file, proto: parseModel(bytes, file) };
+  return { path: file, proto: parseModel(bytes, file), bytes };
 }
 
 export function parseModel(bytes: Uint8Array, file = '<buffer>'): ModelProto {
@@ -74,6 +80,7 @@ function isExternal(t: TensorProto): boolean {
 export function inlineExternalData(model: OnnxModel): void {
   const dir = path.dirname(model.path);
   const cache = new Map<string, Buffer>();
+  delete model.bytes; // the proto changes below: the file's bytes no longer describe it
   for (const t of model.proto.graph?.initializer ?? []) {
     if (!isExternal(t)) continue;
     const kv = new Map(t.externalData.map((e) => [e.key, e.value]));

@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { OnnxModel } from '../graph/onnx-model.js';
-import { serializeModel } from '../graph/onnx-model.js';
-import { markOutputs } from '../graph/mark-outputs.js';
+import { markedModelBytes } from '../graph/mark-outputs.js';
 import { indexGraph } from '../graph/graph-index.js';
 import { UserError, errorMessage } from '../errors.js';
 import { type DType, isDType } from '../tensor/dtype.js';
@@ -50,7 +49,7 @@ export class OrtRunner implements Runner {
     const memPattern = options.memPattern ?? (mark.length > 0 ? INSTRUMENTED_MEMORY.memPattern : true);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(serializeModel(mark.length > 0 ? markOutputs(model.proto, mark) : model.proto), {
+      session = await ort.InferenceSession.create(markedModelBytes(model, mark), {
         executionProviders: ['cpu'],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),

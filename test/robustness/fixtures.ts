@@ -71,9 +71,10 @@ export function nanInfPair(dir: string): { fp32: string; int8: string; x: string
 }
 
 /** The affine FP32 model with its initializer "two" moved to an external file that is not there. */
-export function missingExternalDataModel(dir: string): { model: string; dataFile: string } {
+export function missingExternalDataModel(dir: string): { model: string; dataFile: string; values: number[] } {
   const { fp32 } = affineReluModels(0.05);
   const two = fp32.graph!.initializer.find((t) => t.name === 'two')!;
+  const values = [...two.floatData];
   two.floatData = [];
   two.dataLocation = TensorProto_DataLocation.EXTERNAL;
   two.externalData = [
@@ -83,7 +84,7 @@ export function missingExternalDataModel(dir: string): { model: string; dataFile
   ];
   const f = path.join(dir, 'external.onnx');
   saveModel(fp32, f);
-  return { model: f, dataFile: path.join(dir, 'weights.bin') };
+  return { model: f, dataFile: path.join(dir, 'weights.bin'), values };
 }
 
 /**
