@@ -6,7 +6,7 @@ import { OrtRunner } from '../runners/ort-runner.js';
 import type { Runner } from '../runners/runner.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
+import type { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { UserError } from '../errors.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
@@ -159,7 +159,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   });
   const refGroups = opt.maxBytesPerRun ? new GroupRunners(fp32, opt.threads) : undefined;
   const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
-  const dumps = openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
+  const dumps = await openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
   const sampleObservers = (opt.observers ?? []).filter((o): o is SampleObserver => 'observeSample' in o);
   const tensorObservers = (opt.observers ?? []).filter((o): o is TensorObserver => 'observeTensor' in o);
 
@@ -216,7 +216,12 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         }
       }
       if (samples.length === 0) {
-        for (const [k, c] of cands.entries()) if (c.plain) await perturbationCheck(c, sample, finalTest[k]!, timing);
+        for (const [k, c] of cands.entries()) {
+          if (!c.plain) continue;
+          await perturbationCheck(c, sample, finalTest[k]!, timing);
+          await c.plain.close(); // used once: give its memory to the runs that follow
+          c.plain = undefined;
+        }
       }
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
       await refGroups?.sweep();
@@ -317,8 +322,10 @@ interface Dumps {
   ref?: { writer: ArrowDumpWriter; writeInputs(s: Sample): void };
 }
 
-function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string | undefined, backend: string): Dumps {
+async function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string | undefined, backend: string): Promise<Dumps> {
   if (!dir) return {};
+  // Loaded on first use: apache-arrow costs ~0.2 s of start-up that runs without dumps need not pay.
+  const { ArrowDumpWriter } = await import('../dump/arrow-dump-writer.js');
   const writer = ArrowDumpWriter.open(path.join(dir, 'fp32.arrow'), { role: 'fp32', model: fp32.path, backend });
   cands.forEach((c, k) => {
     c.dump = ArrowDumpWriter.open(path.join(dir, cands.length === 1 ? 'int8.arrow' : `int8-${k + 1}.arrow`), { role: 'int8', model: c.model.path, backend, reference: fp32.path });
