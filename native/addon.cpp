@@ -8,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerCapabilities(env, exports);
   registerCompare(env, exports);
   registerHistogram(env, exports);
+  registerMemoryPolicy(env, exports);
 #ifdef TRTDIFF_WITH_CUDA
   registerCudaCompare(env, exports);
 #endif

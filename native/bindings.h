@@ -11,6 +11,7 @@ namespace trtdiff {
 void registerCapabilities(Napi::Env env, Napi::Object exports);
 void registerCompare(Napi::Env env, Napi::Object exports);
 void registerHistogram(Napi::Env env, Napi::Object exports);
+void registerMemoryPolicy(Napi::Env env, Napi::Object exports);
 #ifdef TRTDIFF_WITH_CUDA
 void registerCudaCompare(Napi::Env env, Napi::Object exports);
 #endif

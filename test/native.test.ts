@@ -80,6 +80,12 @@ describe('native addon', () => {
     expect(() => addon!.compareF32(new Float64Array(3) as unknown as Float32Array, new Float32Array(3))).toThrow(/Float32Array/);
   });
 
+  it.skipIf(notBuilt)('retainFreedMemory applies the glibc thresholds, or says why not', () => {
+    const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header;
+    const r = addon!.retainFreedMemory();
+    if (header.glibcVersionRuntime) expect(r).toBeNull();
+    else expect(r).toMatch(/not glibc/);
+  });
   it.skipIf(notBuilt)('histogramUpdate doubles the range and merges bin pairs', () => {
     const counts = new Float64Array(addon!.histogramBins);
     let range = addon!.histogramUpdate(counts, 0, new Float32Array([0.5, -1, NaN, Infinity]));

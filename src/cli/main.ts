@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { GateFailure, UserError } from '../errors.js';
+import { loadNative } from '../native/addon.js';
 import * as run from './commands/run.js';
 import * as compare from './commands/compare.js';
 import * as inspect from './commands/inspect.js';
@@ -61,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
     return 3;
   }
 }
+
+// A CLI run allocates and frees the same activation buffers for every sample: keep freed memory
+// instead of faulting it in again (native/memory_policy.cpp; no-op without the addon).
+loadNative().addon?.retainFreedMemory();
 
 main(hideBin(process.argv)).then((code) => {
   process.exitCode = code;

@@ -92,6 +92,11 @@ export interface NativeAddon {
   histogramBins: number;
   /** Adds finite |x| of `data` to `counts` (in place) and returns the possibly doubled range max. */
   histogramUpdate(counts: Float64Array, rangeMax: number, data: Float32Array): number;
+  /**
+   * Keep freed heap memory for the process's next allocations (glibc thresholds fixed; see
+   * native/memory_policy.cpp). null when applied, else why not.
+   */
+  retainFreedMemory(): string | null;
   /** Present when built with CUDA; rejects with the CUDA error when no device is usable. */
   compareF32Cuda?(ref: Float32Array, test: Float32Array): Promise<MetricAccumulator>;
   /** Present when built with TensorRT. */
