@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { UserError, errorMessage } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -36,6 +36,8 @@ export interface LoadedImage {
  * (or [1,H,W,3]) float32 tensor named `inputName`.
  */
 export async function loadImage(file: string, inputName: string, width: number, height: number, pre: ImagePreprocess = YOLO_PREPROCESS): Promise<LoadedImage> {
+  // Loaded on first use (~0.2 s of start-up that runs without images need not pay).
+  const { default: sharp } = await import('sharp');
   let img: Sharp;
   let srcWidth: number, srcHeight: number;
   try {

@@ -4,7 +4,6 @@ import { UserError } from '../errors.js';
 import type { TensorInfo } from '../runners/runner.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { numel, shapeString } from '../tensor/tensor.js';
-import { openDump } from '../dump/arrow-dump-reader.js';
 import { IMAGE_EXTENSIONS, loadImage, YOLO_PREPROCESS, type ImagePreprocess, type Letterbox } from './image-loader.js';
 import { readNpy } from './npy.js';
 import { randomTensor } from './random.js';
@@ -129,6 +128,7 @@ function checkedNpy(file: string, info: TensorInfo, opt: InputOptions): Tensor {
 
 /** Inputs recorded in a previous dump, grouped by sample. */
 async function* dumpSamples(file: string, inputs: readonly TensorInfo[]): AsyncIterable<Sample> {
+  const { openDump } = await import('../dump/arrow-dump-reader.js'); // loaded on first use (apache-arrow)
   const dump = await openDump(file);
   const wanted = new Set(inputs.map((i) => i.name));
   let current: Sample | undefined;

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
 import { UserError } from '../errors.js';
 import { PolygraphyJsonWriter } from './polygraphy-json.js';
 import { openTensorSource, type TensorSource } from './tensor-source.js';
@@ -50,6 +49,7 @@ export async function writePolygraphyJson(inputs: readonly RunnerInput[], out: s
 /** One run (an Arrow dump or one runner of a RunResults file) into an Arrow dump. */
 export async function writeArrowDump(source: TensorSource, out: string): Promise<number> {
   const md = source.metadata;
+  const { ArrowDumpWriter } = await import('../dump/arrow-dump-writer.js'); // loaded on first use (apache-arrow)
   const w = ArrowDumpWriter.open(out, { ...md, role: md.role ?? 'run', model: md.model ?? source.file, backend: md.backend ?? source.format, convertedFrom: path.basename(source.file) });
   let n = 0;
   try {

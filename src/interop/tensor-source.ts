@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import type { Tensor } from '../tensor/tensor.js';
-import { openDump } from '../dump/arrow-dump-reader.js';
 import { UserError } from '../errors.js';
 
 /** One stored tensor of one sample (iteration) of one run. */
@@ -77,6 +76,7 @@ export function isPolygraphyJson(file: string): boolean {
 }
 
 export async function openArrowSource(file: string): Promise<TensorSource> {
+  const { openDump } = await import('../dump/arrow-dump-reader.js'); // loaded on first use (apache-arrow)
   const dump = await openDump(file);
   // Iteration index of each batch: samples numbered in order of first appearance.
   const iterations: number[] = [];

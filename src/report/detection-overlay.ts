@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import type { Report } from './report.js';
 
 /** A detection box in the original image's pixels. */
@@ -68,6 +67,7 @@ export function findDetections(report: Report): { image: string; fp32: OverlayBo
 export async function buildOverlay(report: Report, maxWidth = 640): Promise<Overlay | { note: string }> {
   const d = findDetections(report);
   if ('note' in d) return d;
+  const { default: sharp } = await import('sharp'); // loaded on first use, as in image-loader.ts
   let jpeg: Buffer, width: number, height: number, scale: number;
   try {
     const meta = await sharp(d.image).metadata();

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
-import { openDump } from '../../dump/arrow-dump-reader.js';
 import { loadModel } from '../../graph/onnx-model.js';
 import { shapeString } from '../../tensor/tensor.js';
 import { UserError } from '../../errors.js';
@@ -36,6 +35,7 @@ export const INSPECTORS: { kind: string; test: (file: string) => boolean; inspec
 ];
 
 export async function inspectDump(file: string): Promise<string> {
+  const { openDump } = await import('../../dump/arrow-dump-reader.js'); // loaded on first use (apache-arrow)
   const dump = await openDump(file);
   const lines = [`${file}`, ...Object.entries(dump.info.metadata).map(([k, v]) => `  ${k}: ${v}`)];
   const table = new Table({ head: ['sample', 'tensor', 'pairs with', 'dtype', 'shape', 'bytes'], style: { head: [], border: [], compact: true } });
