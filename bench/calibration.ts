@@ -23,6 +23,7 @@ import { encodeNpy } from '../src/inputs/npy.js';
 import { OrtRunner } from '../src/runners/ort-runner.js';
 import { calibrateModel } from '../src/quant/calibration-pipeline.js';
 import { CALIBRATORS, type CalibratorName } from '../src/quant/calibrators.js';
+import { failureNote, underMemoryLimit } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -62,22 +63,20 @@ try {
   }
 
   // 3. onnxruntime-python quantize_static on the same arrays.
-  // Each method in its own process under an address-space limit (BASELINE_MEM_GB, default 16):
-  // quantize_static keeps every activation of every image, and at 128 images its Entropy run grew
-  // past this machine's 24 GB and was OOM-killed, taking the whole benchmark with it.
-  const memGb = Number(process.env.BASELINE_MEM_GB ?? 16);
+  // Each method in its own process under the baseline memory limit (measure.ts): quantize_static
+  // keeps every activation of every image, and at 128 images its Entropy run grew past this
+  // machine's 24 GB and was OOM-killed, taking the whole benchmark with it.
   const baseline: { onnxruntime: string; results: { method: string; seconds: number; failed?: string }[] } = { onnxruntime: '', results: [] };
   for (const method of ['Entropy', 'MinMax']) {
     const script = [path.join(here, 'quantize_static_baseline.py'), '--model', modelPath, '--npy-dir', npyDir, '--methods', method];
     const t = performance.now();
-    const py = spawnSync('prlimit', [`--as=${memGb * 2 ** 30}`, 'python3', ...script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const py = spawnSync(...underMemoryLimit('python3', script), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
     if (py.status === 0) {
       const out = JSON.parse(py.stdout.trim().split('\n').pop()!) as { onnxruntime: string; results: { method: string; seconds: number }[] };
       baseline.onnxruntime = out.onnxruntime;
       baseline.results.push(...out.results);
     } else {
-      const oom = /MemoryError|std::bad_alloc|Failed to allocate/i.test(py.stderr) || py.signal === 'SIGKILL';
-      const failed = oom ? `out of memory under a ${memGb} GiB limit after ${((performance.now() - t) / 1000).toFixed(0)} s` : `exit ${py.status ?? py.signal}: ${py.stderr.trim().split('\n').pop()}`;
+      const failed = failureNote(py.stderr, py.status, py.signal, (performance.now() - t) / 1000);
       baseline.results.push({ method, seconds: NaN, failed });
     }
     console.error(`onnxruntime quantize_static ${method}: ${baseline.results.at(-1)!.failed ?? `${baseline.results.at(-1)!.seconds.toFixed(1)} s`}`);

@@ -3,23 +3,20 @@
  * the entropy-calibrated Q/DQ model, same machine, same invocation, same .npy inputs (trt-diff's own
  * letterbox, written once by make-npy-inputs.ts so image decoding is timed for neither tool).
  *
- *   npx tsc -p tsconfig.json && npx tsx bench/headline.ts [counts=8,32] [--ort-max N]
+ *   npx tsc -p tsconfig.json && npx tsx bench/headline.ts [counts=8,32]
  *
- * --ort-max (default 8): largest image count given to qdq_loss_debug, which holds every activation
- * of every image in memory (~0.75 GB per image here); larger counts are reported as not run with the
- * projected peak, rather than risking the machine's other work.
+ * qdq_loss_debug holds every activation of every image in memory (~0.75 GB per image here), so it
+ * runs under the baseline memory limit (measure.ts, BASELINE_MEM_GB, default 16 GiB): where it
+ * needs more, the row says it ran out of memory and after how long, rather than risking the
+ * machine's other work.
  * Writes bench/results/headline.json and prints the markdown table for bench/README.md.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadAverage, measure, type Measured } from './measure.js';
+import { failureNote, loadAverage, measure, underMemoryLimit, type Measured } from './measure.js';
 import { ensureNpyInputs, FP32, INT8, NPY_LIST, OUT, ROOT } from './yolo-inputs.js';
 
-
-const args = process.argv.slice(2);
-const counts = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? '8,32').split(',').map(Number);
-const ortMaxIdx = args.indexOf('--ort-max');
-const ortMax = ortMaxIdx >= 0 ? Number(args[ortMaxIdx + 1]) : 8;
+const counts = (process.argv.slice(2).find((a) => /^\d+(,\d+)*$/.test(a)) ?? '8,32').split(',').map(Number);
 
 const npys = ensureNpyInputs(Math.max(...counts));
 const listFile = NPY_LIST;
@@ -34,17 +31,14 @@ for (const n of counts) {
   const rep = JSON.parse(fs.readFileSync(json, 'utf8'));
   rows.push({ images: n, tool: 'trt-diff run', wallS: t.wallS, peakRssMB: t.peakRssMB, tensors: rep.candidates[0].summary.compared, note: `timing ${JSON.stringify(rep.timing)}` });
   console.error(`trt-diff ${n}: ${t.wallS.toFixed(1)} s, ${t.peakRssMB.toFixed(0)} MB`);
-  if (n <= ortMax) {
-    const o = await measure('python3', [path.join(ROOT, 'bench/ort_qdq_loss_debug.py'), FP32, INT8, listFile, String(n)], { ...process.env, PYTHONUNBUFFERED: '1' });
-    if (o.status !== 0) throw new Error(`qdq_loss_debug failed: ${o.stderr}`);
+  const o = await measure(...underMemoryLimit('python3', [path.join(ROOT, 'bench/ort_qdq_loss_debug.py'), FP32, INT8, listFile, String(n)]), { ...process.env, PYTHONUNBUFFERED: '1' });
+  if (o.status === 0) {
     const s = JSON.parse(o.stdout.trim().split('\n').pop()!);
     rows.push({ images: n, tool: 'qdq_loss_debug', wallS: o.wallS, peakRssMB: o.peakRssMB, tensors: s.compared, note: `seconds ${JSON.stringify(s.seconds)}` });
-    console.error(`qdq_loss_debug ${n}: ${o.wallS.toFixed(1)} s, ${o.peakRssMB.toFixed(0)} MB`);
   } else {
-    const prev = rows.filter((r) => r.tool === 'qdq_loss_debug' && r.peakRssMB !== null).pop();
-    const projected = prev ? (prev.peakRssMB! / prev.images) * n / 1024 : NaN;
-    rows.push({ images: n, tool: 'qdq_loss_debug', wallS: null, peakRssMB: null, tensors: null, note: `not run: holds all activations, projected ~${projected.toFixed(0)} GB peak` });
+    rows.push({ images: n, tool: 'qdq_loss_debug', wallS: null, peakRssMB: o.peakRssMB, tensors: null, note: `failed: ${failureNote(o.stderr, o.status, o.signal, o.wallS)}` });
   }
+  console.error(`qdq_loss_debug ${n}: ${o.wallS.toFixed(1)} s, ${o.peakRssMB.toFixed(0)} MB${o.status === 0 ? '' : ` (${rows.at(-1)!.note})`}`);
 }
 const result = { machine: { cpus: (await import('node:os')).cpus().length, loadAverageAtEnd: loadAverage(), node: process.version }, rows };
 fs.writeFileSync(path.join(OUT, 'headline.json'), JSON.stringify(result, null, 2));
@@ -53,5 +47,5 @@ console.log('|---:|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const base = rows.find((x) => x.images === r.images && x.tool === 'qdq_loss_debug' && x.wallS !== null);
   const mine = r.tool === 'trt-diff run' && base;
-  console.log(`| ${r.images} | ${r.tool} | ${r.wallS?.toFixed(1) ?? '—'} | ${r.peakRssMB?.toFixed(0) ?? '—'} | ${r.tensors ?? '—'} | ${mine ? `${(base.wallS! / r.wallS!).toFixed(2)}x` : ''} | ${mine ? `${(r.peakRssMB! / base.peakRssMB!).toFixed(2)}x` : ''} |${r.note.startsWith('not run') ? ` ${r.note}` : ''}`);
+  console.log(`| ${r.images} | ${r.tool} | ${r.wallS?.toFixed(1) ?? '—'} | ${r.peakRssMB?.toFixed(0) ?? '—'} | ${r.tensors ?? '—'} | ${mine ? `${(base.wallS! / r.wallS!).toFixed(2)}x` : ''} | ${mine ? `${(r.peakRssMB! / base.peakRssMB!).toFixed(2)}x` : ''} |${r.note.startsWith('failed') ? ` ${r.note}` : ''}`);
 }
