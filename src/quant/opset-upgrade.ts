@@ -1,9 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import {
-  AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, TensorProto_DataType, TensorProtoSchema,
+  OperatorSetIdProtoSchema, TensorProto_DataType, TensorProtoSchema,
   type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from 'onnx-buf';
 import { UserError } from '../errors.js';
+import { intAttr, makeNode } from '../graph/node-builder.js';
 
 /**
  * Per-channel DequantizeLinear (the `axis` attribute) needs opset 13. Models exported at opset 11
@@ -146,10 +147,8 @@ function coercedSoftmax(n: NodeProto, axis: number, fresh: (base: string) => str
   const flat = fresh(`${base}_flatten_output`);
   const soft = fresh(`${base}_2d_output`);
   const shape = fresh(`${base}_input_shape`);
-  const intAttr = (name: string, i: number): AttributeProto =>
-    create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) });
   const mk = (opType: string, name: string, input: string[], output: string[], attribute: AttributeProto[] = []): NodeProto =>
-    create(NodeProtoSchema, { opType, name: fresh(name), input, output, attribute });
+    makeNode(opType, fresh(name), input, output, attribute);
   return [
     mk('Flatten', `${base}/Flatten`, [x], [flat], [intAttr('axis', axis)]),
     mk(n.opType, `${base}/2d`, [flat], [soft], [intAttr('axis', 1)]),

@@ -1,9 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import {
-  AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, TensorProto_DataType, TensorProtoSchema,
+  TensorProto_DataType, TensorProtoSchema,
   type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from 'onnx-buf';
 import { indexGraph } from '../graph/graph-index.js';
+import { intAttr, makeNode } from '../graph/node-builder.js';
 import { initializerTensor } from '../graph/initializers.js';
 import { toFloat32 } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
@@ -102,7 +103,7 @@ export function buildQdqModel(source: ModelProto, scales: ReadonlyMap<string, nu
         create(TensorProtoSchema, { name: sName, dataType: TensorProto_DataType.FLOAT, dims: [BigInt(pc.scales.length)], floatData: [...pc.scales] }),
         create(TensorProtoSchema, { name: zName, dataType: TensorProto_DataType.INT8, dims: [BigInt(pc.scales.length)], rawData: new Uint8Array(pc.scales.length) }),
       );
-      prologue.push(node('DequantizeLinear', fresh(`${w}_DequantizeLinear`), [qName, sName, zName], [dq], [intAttr('axis', axis)]));
+      prologue.push(makeNode('DequantizeLinear', fresh(`${w}_DequantizeLinear`), [qName, sName, zName], [dq], [intAttr('axis', axis)]));
       dqOfWeight.set(key, dq);
       weights.push({ tensor: w, axis, channels: pc.scales.length });
     }
@@ -129,8 +130,8 @@ export function buildQdqModel(source: ModelProto, scales: ReadonlyMap<string, nu
         create(TensorProtoSchema, { name: zName, dataType: TensorProto_DataType.INT8, dims: [], rawData: new Uint8Array(1) }),
       );
       const pair = [
-        node('QuantizeLinear', fresh(`${q.tensor}_QuantizeLinear`), [q.tensor, sName, zName], [qOut]),
-        node('DequantizeLinear', fresh(`${q.tensor}_DequantizeLinear`), [qOut, sName, zName], [dqOut]),
+        makeNode('QuantizeLinear', fresh(`${q.tensor}_QuantizeLinear`), [q.tensor, sName, zName], [qOut]),
+        makeNode('DequantizeLinear', fresh(`${q.tensor}_DequantizeLinear`), [qOut, sName, zName], [dqOut]),
       ];
       const p = g.producer.get(q.tensor);
       if (p === undefined) prologue.push(...pair);
@@ -177,13 +178,6 @@ function isReplacedWeight(t: TensorProto, dqOfWeight: Map<string, string>, g: Re
   return readers.every((k) => !(rewired.get(k) ?? g.nodes[k]!.input).includes(t.name));
 }
 
-function node(opType: string, name: string, input: string[], output: string[], attribute = [] as ReturnType<typeof intAttr>[]): NodeProto {
-  return create(NodeProtoSchema, { opType, name, input, output, attribute });
-}
-
-function intAttr(name: string, i: number) {
-  return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) });
-}
 
 /**
  * Scales for a Q/DQ model from a cache, with the checks a cache for another model must fail:
