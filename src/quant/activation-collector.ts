@@ -7,6 +7,7 @@ import { isFloatDType } from '../tensor/dtype.js';
 import { toFloat32, type Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
 import { AbsHistogram, DEFAULT_BINS, finiteAbsMax, type HistogramMode } from './histogram.js';
+import { MinMaxReducer, type ReducedMinMax } from './minmax-reduction.js';
 
 /**
  * One pass of activation statistics over a calibration set: per tensor the running min/max and,
@@ -57,6 +58,8 @@ export interface CollectedActivations {
   skipped: { name: string; reason: string }[];
   /** Wall time of model runs vs statistics, ms. */
   timing: { runMs: number; statsMs: number; totalMs: number };
+  /** Images whose min/max came from reductions inside the runtime (minmax-reduction.ts) rather than full tensors. */
+  reducedImages: number;
 }
 
 /**
@@ -86,8 +89,13 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
   const maxImages = opt.maxImages ?? Infinity;
   const inputOptions: InputOptions = { ...opt.inputOptions, maxSamples: maxImages };
 
-  const forEachTensor = async (sample: Sample, fold: (t: Tensor) => void): Promise<void> => {
-    for (const t of Object.values(sample.feeds)) fold(t);
+  // Passes that need only min/max get them from reductions inside the runtime (minmax-reduction.ts).
+  const floatTensors = runner.describe().tensors.filter((t) => t.dtype !== 'unknown' && isFloatDType(t.dtype));
+  for (const t of runner.describe().tensors) if (t.dtype !== 'unknown' && !isFloatDType(t.dtype)) skipped.set(t.name, `${t.dtype} tensor`);
+  const reducer = await MinMaxReducer.open(model, floatTensors, opt.threads);
+
+  const forEachTensor = async (sample: Sample, fold: (t: Tensor) => void, feeds = true): Promise<void> => {
+    if (feeds) for (const t of Object.values(sample.feeds)) fold(t);
     let t = performance.now();
     for await (const tensor of runner.run(sample.feeds)) {
       timing.runMs += performance.now() - t;
@@ -96,6 +104,21 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
       timing.statsMs += performance.now() - t;
       t = performance.now();
     }
+  };
+  const foldMinMaxOnly = async (sample: Sample): Promise<void> => {
+    const fold = (t: Tensor): void => {
+      const data = floatData(t);
+      if (data) foldMinMax(statsOf(stats, t), data);
+    };
+    if (!reducer) return forEachTensor(sample, fold);
+    for (const t of Object.values(sample.feeds)) fold(t);
+    const t = performance.now();
+    const reduced = await reducer.reduce(sample.feeds);
+    timing.runMs += performance.now() - t;
+    // A NaN or Inf somewhere: this sample's tensors are folded in full, skipping and counting them.
+    if (!reduced.every((r) => r.finite)) return forEachTensor(sample, fold, false);
+    for (const r of reduced) foldReducedMinMax(statsOf(stats, r), r);
+    reducedImages++;
   };
   const floatData = (t: Tensor): Float32Array | Float64Array | undefined => {
     if (!isFloatDType(t.dtype)) {
@@ -106,6 +129,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
   };
 
   let images = 0;
+  let reducedImages = 0;
   let firstSample = '';
   try {
     const stream = samplesFrom(specs, inputs, inputOptions)[Symbol.asyncIterator]();
@@ -114,10 +138,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
     while (firstBatch.length < opt.batch) {
       const next = await stream.next();
       if (next.done) break;
-      await forEachTensor(next.value, (t) => {
-        const data = floatData(t);
-        if (data) foldMinMax(statsOf(stats, t), data);
-      });
+      await foldMinMaxOnly(next.value);
       firstBatch.push(next.value.id);
       images++;
       opt.onProgress?.(images, next.value.id);
@@ -143,18 +164,21 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
     for (;;) {
       const next = await stream.next();
       if (next.done) break;
-      await forEachTensor(next.value, (t) => {
-        const data = floatData(t);
-        if (!data) return;
-        const s = statsOf(stats, t);
-        const absMax = foldMinMax(s, data);
-        if (opt.histograms.length > 0) foldHistograms(s, data, absMax, opt.histograms, bins);
-      });
+      if (opt.histograms.length === 0) await foldMinMaxOnly(next.value);
+      else {
+        await forEachTensor(next.value, (t) => {
+          const data = floatData(t);
+          if (!data) return;
+          const s = statsOf(stats, t);
+          foldHistograms(s, data, foldMinMax(s, data), opt.histograms, bins);
+        });
+      }
       images++;
       opt.onProgress?.(images, next.value.id);
     }
   } finally {
     await runner.close();
+    await reducer?.close();
   }
   timing.totalMs = performance.now() - t0;
   for (const name of stats.keys()) skipped.delete(name);
@@ -166,10 +190,11 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
     inputs: inputs.map((i) => i.name),
     skipped: [...skipped].map(([name, reason]) => ({ name, reason })),
     timing,
+    reducedImages,
   };
 }
 
-function statsOf(all: Map<string, TensorStats>, t: Tensor): TensorStats {
+function statsOf(all: Map<string, TensorStats>, t: { name: string; shape: readonly number[] }): TensorStats {
   let s = all.get(t.name);
   if (!s) {
     s = {
@@ -198,6 +223,17 @@ export function foldMinMax(s: TensorStats, data: ArrayLike<number>): number {
   const absMax = Math.max(hi > 0 ? hi : 0, lo < 0 ? -lo : 0);
   if (absMax > s.absMax) s.absMax = absMax;
   return absMax;
+}
+
+/** Fold a tensor's in-runtime min/max (all of its elements finite); same result as foldMinMax on its data. */
+export function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
+  const n = r.shape.reduce((a, d) => a * d, 1);
+  s.count += n;
+  if (n === 0) return;
+  if (r.min < s.min) s.min = r.min;
+  if (r.max > s.max) s.max = r.max;
+  const absMax = Math.max(r.max > 0 ? r.max : 0, r.min < 0 ? -r.min : 0);
+  if (absMax > s.absMax) s.absMax = absMax;
 }
 
 /**
