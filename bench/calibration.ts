@@ -24,6 +24,7 @@ import { OrtRunner } from '../src/runners/ort-runner.js';
 import { calibrateModel } from '../src/quant/calibration-pipeline.js';
 import { CALIBRATORS, type CalibratorName } from '../src/quant/calibrators.js';
 import { failureNote, underMemoryLimit } from './measure.js';
+import { loadNative } from '../src/native/addon.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -36,6 +37,8 @@ const modelPath = path.resolve(arg('model', path.join(root, '../shared/data/yolo
 const imageDir = path.resolve(arg('image-dir', path.join(root, '../shared/data/coco128/images/train2017')));
 const batch = Number(arg('batch', '8'));
 
+// As the CLI does at start (src/cli/main.ts): keep freed heap memory for the next image.
+loadNative().addon?.retainFreedMemory();
 const model = loadModel(modelPath);
 const npyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trt-diff-bench-cal-'));
 try {

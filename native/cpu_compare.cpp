@@ -1,8 +1,8 @@
 #include "cpu_compare.h"
+#include "parallel.h"
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 #include <vector>
 
 namespace trtdiff {
@@ -126,33 +126,20 @@ void accumulateRange(Accumulator& acc, const float* ref, const float* test, std:
   }
 }
 
-// Below this many pairs one thread is faster than starting others (thread start ~tens of µs).
-constexpr std::size_t kParallelMin = std::size_t{1} << 20;
-
 }  // namespace
 
 void accumulateF32(Accumulator& acc, const float* ref, const float* test, std::size_t n) {
-  // The JS thread waits for this call and the runtime is idle meanwhile, so large tensors are split
-  // over the cores; each part is block-aligned and merged in order, so results do not depend on
-  // timing (only on the number of cores, through the split points).
-  const unsigned cores = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
-  if (n < kParallelMin || cores < 2) {
+  // Large tensors are split over the cores in block-aligned parts merged in order (parallel.h).
+  const unsigned parts = partCount(n);
+  if (parts == 1) {
     accumulateRange(acc, ref, test, n);
     return;
   }
-  const std::size_t blocks = (n + kBlock - 1) / kBlock;
-  const std::size_t perPart = (blocks + cores - 1) / cores * kBlock;
-  std::vector<Accumulator> parts(cores, emptyAccumulator());
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < cores; ++t) {
-    const std::size_t begin = t * perPart;
-    if (begin >= n) break;
-    const std::size_t len = std::min(perPart, n - begin);
-    workers.emplace_back([&parts, t, ref, test, begin, len] { accumulateRange(parts[t], ref + begin, test + begin, len); });
-  }
-  accumulateRange(parts[0], ref, test, std::min(perPart, n));
-  for (auto& w : workers) w.join();
-  for (const auto& p : parts) mergeInto(acc, p);
+  std::vector<Accumulator> partial(parts, emptyAccumulator());
+  runParts(n, kBlock, parts, [&partial, ref, test](unsigned t, std::size_t begin, std::size_t len) {
+    accumulateRange(partial[t], ref + begin, test + begin, len);
+  });
+  for (const auto& p : partial) mergeInto(acc, p);
 }
 
 }  // namespace trtdiff

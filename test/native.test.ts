@@ -2,6 +2,8 @@ import { mulberry32 } from '../src/inputs/random.js';
 import { describe, it, expect } from 'vitest';
 import { accumulateArrays, newAccumulator, type MetricAccumulator } from '../src/compare/metrics.js';
 import { UserError } from '../src/errors.js';
+import { AbsHistogram } from '../src/quant/histogram.js';
+import { foldMinMax } from '../src/quant/activation-collector.js';
 import { loadNative, nativeCapabilities } from '../src/native/addon.js';
 import { layerOfOnnxNode, onnxNodesOfMetadata, parseEngineLayers } from '../src/native/engine-layers.js';
 import { TrtRunner, isEnginePath, trtUnavailableReason } from '../src/runners/trt-runner.js';
@@ -78,6 +80,45 @@ describe('native addon', () => {
     expectSameAccumulator(addon!.compareF32(ref, test), accumulateArrays(newAccumulator(), ref, test));
     expect(() => addon!.compareF32(new Float32Array(3), new Float32Array(4))).toThrow(/element counts differ/);
     expect(() => addon!.compareF32(new Float64Array(3) as unknown as Float32Array, new Float32Array(3))).toThrow(/Float32Array/);
+  });
+
+  it.skipIf(notBuilt)('calibrationHistogramAdd puts bin edges, overflow and non-finite values where the TS histogram does', () => {
+    // 8 bins over [0, 8]: width 1. Right-closed bins: 1 → bin 0, 1.5 and 2 → bin 1, 8 → bin 7;
+    // 20 (beyond the range, 'saturate' mode) → the last bin; NaN and ±Inf are not counted.
+    const counts = new Float64Array(8);
+    addon!.calibrationHistogramAdd(counts, 1, new Float32Array([0, -0.5, 1, 1.5, -2, 7.25, 8, 20, NaN, Infinity, -Infinity, 1e-45]));
+    expect([...counts]).toEqual([4, 2, 0, 0, 0, 0, 0, 3]);
+  });
+
+  it.skipIf(notBuilt)('calibrationHistogramAdd equals AbsHistogram.add in TypeScript on large data (threaded path)', () => {
+    for (const mode of ['grow', 'saturate'] as const) {
+      const n = (1 << 20) + 12_345;
+      const r = mulberry32(7);
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = i % 1000 === 0 ? ADVERSARIAL[(i / 1000) % ADVERSARIAL.length]! : (r() - 0.3) * 6;
+      data[5] = 3; data[6] = 3 * (1 - 2 ** -24); // a value exactly on a bin edge, and its neighbour
+      const nat = new AbsHistogram(3, mode), ts = new AbsHistogram(3, mode);
+      nat.add(data); // Float32Array ≥ 4096 elements: the addon
+      ts.add(Float64Array.from(data)); // any other array: the TypeScript loop
+      expect(nat.range).toBe(ts.range);
+      expect([...nat.counts]).toEqual([...ts.counts]);
+    }
+  });
+
+  it.skipIf(notBuilt)('finiteRange gives the min, max and non-finite count that foldMinMax computes in TypeScript', () => {
+    expect([...addon!.finiteRange(new Float32Array([NaN, -3, Infinity, 2.5, -Infinity, 0]))]).toEqual([-3, 2.5, 3]);
+    expect([...addon!.finiteRange(new Float32Array([NaN, Infinity]))]).toEqual([Infinity, -Infinity, 2]);
+    expect([...addon!.finiteRange(new Float32Array(0))]).toEqual([Infinity, -Infinity, 0]);
+    for (const n of [4096, (1 << 20) + 777]) {
+      const r = mulberry32(n);
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = i % 997 === 0 ? ADVERSARIAL[(i / 997) % ADVERSARIAL.length]! : (r() - 0.5) * 100;
+      const stats = () => ({ name: 't', shape: [n], min: Infinity, max: -Infinity, absMax: 0, firstBatchAbsMax: 0, count: 0, nonFinite: 0, histograms: {}, pendingZeros: 0 });
+      const nat = stats(), ts = stats();
+      expect(foldMinMax(nat, data)).toBe(foldMinMax(ts, Float64Array.from(data))); // addon vs TypeScript loop
+      expect(nat).toEqual(ts);
+      expect(ts.nonFinite).toBe(data.filter((v) => !Number.isFinite(v)).length);
+    }
   });
 
   it.skipIf(notBuilt)('retainFreedMemory applies the glibc thresholds, or says why not', () => {

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { elementReader } from '../tensor/tensor.js';
-import { loadNative } from '../native/addon.js';
+import { nativeFastPath, type NativeAddon } from '../native/addon.js';
 
 /**
  * Streaming FP32-vs-INT8 error metrics. The reference ("ref", a) is always the FP32 side, the
@@ -177,14 +177,7 @@ export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Ten
  * tensors stay in TS, where the call overhead would dominate.
  */
 const NATIVE_MIN_ELEMENTS = 4096;
-let nativeFn: ((a: Float32Array, b: Float32Array) => MetricAccumulator) | null | undefined;
-function nativeCompareF32(): ((a: Float32Array, b: Float32Array) => MetricAccumulator) | null {
-  if (nativeFn === undefined) {
-    const addon = process.env.TRTDIFF_NO_NATIVE ? undefined : loadNative().addon;
-    nativeFn = addon?.compareF32 ? addon.compareF32.bind(addon) : null;
-  }
-  return nativeFn;
-}
+const nativeCompareF32 = (): NativeAddon['compareF32'] | null => nativeFastPath('compareF32');
 
 /** Which pass accumulateTensors uses for large float32 tensors (reported in `inspect`/bench). */
 export function metricPassKind(): 'native' | 'typescript' {

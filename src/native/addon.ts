@@ -90,6 +90,13 @@ export interface NativeAddon {
   /** CPU fast path of accumulateArrays for two Float32Arrays; a fresh accumulator. */
   compareF32(ref: Float32Array, test: Float32Array): MetricAccumulator;
   histogramBins: number;
+  /**
+   * The calibrators' right-closed |x| histogram add (src/quant/histogram.ts AbsHistogram.add, bit
+   * for bit; native/calibration_stats.h): adds data's counts to `counts` in place.
+   */
+  calibrationHistogramAdd(counts: Float64Array, invWidth: number, data: Float32Array): void;
+  /** [min, max, nonFinite] of the finite elements (±Inf for min/max when none): foldMinMax's scan. */
+  finiteRange(data: Float32Array): Float64Array;
   /** Adds finite |x| of `data` to `counts` (in place) and returns the possibly doubled range max. */
   histogramUpdate(counts: Float64Array, rangeMax: number, data: Float32Array): number;
   /**
@@ -149,6 +156,23 @@ export function loadNative(): NativeLoadResult {
   }
   cached = { addon: undefined, errors };
   return cached;
+}
+
+/** The addon's CPU fast paths: same results as the TypeScript code they stand in for. */
+export type NativeFastPath = 'compareF32' | 'calibrationHistogramAdd' | 'finiteRange';
+const fastPaths = new Map<NativeFastPath, unknown>();
+
+/**
+ * A CPU fast path of the addon, bound, or null when the addon is not built or TRTDIFF_NO_NATIVE=1
+ * (which forces the TypeScript code everywhere, e.g. to compare the two).
+ */
+export function nativeFastPath<K extends NativeFastPath>(key: K): NativeAddon[K] | null {
+  if (!fastPaths.has(key)) {
+    const addon = process.env.TRTDIFF_NO_NATIVE ? undefined : loadNative().addon;
+    const fn = addon?.[key] as ((...args: never[]) => unknown) | undefined;
+    fastPaths.set(key, fn ? fn.bind(addon) : null);
+  }
+  return fastPaths.get(key) as NativeAddon[K] | null;
 }
 
 /** Capabilities of the loaded addon, or of its absence (with the reasons). */

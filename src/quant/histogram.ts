@@ -1,3 +1,5 @@
+import { nativeFastPath } from '../native/addon.js';
+
 /**
  * Histogram of |x| for histogram-based INT8 calibrators (entropy, percentile).
  *
@@ -10,6 +12,9 @@
  * value equal to the range still lands in the last bin (no clamp needed, no edge case at the top).
  */
 export const DEFAULT_BINS = 2048;
+
+/** Float32 data of at least this many elements is counted by the addon when it is built (same counts). */
+const NATIVE_MIN_ELEMENTS = 4096;
 
 export type HistogramMode =
   /** Range doubles (pairs of bins merged) until it covers a larger value: TensorRT Entropy2 style. */
@@ -77,6 +82,11 @@ export class AbsHistogram {
    */
   add(data: ArrayLike<number>, absMax?: number): void {
     if (this.mode === 'grow') this.growTo(absMax ?? finiteAbsMax(data));
+    const native = data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath('calibrationHistogramAdd') : null;
+    if (native) {
+      native(this.counts, this.invWidth, data as Float32Array);
+      return;
+    }
     const inv = this.invWidth;
     const last = this.bins - 1;
     // Counted in 32-bit integers per call (fast increments), folded into the float64 totals after.
@@ -99,6 +109,11 @@ export class AbsHistogram {
 
 /** max|x| over the finite elements (0 for an empty or all-non-finite array). */
 export function finiteAbsMax(data: ArrayLike<number>): number {
+  const native = data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath('finiteRange') : null;
+  if (native) {
+    const [lo, hi] = native(data as Float32Array) as unknown as [number, number];
+    return Math.max(hi > 0 ? hi : 0, lo < 0 ? -lo : 0);
+  }
   let m = 0;
   const n = data.length;
   for (let i = 0; i < n; i++) {
