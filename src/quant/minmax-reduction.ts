@@ -38,15 +38,20 @@ export class MinMaxReducer {
   /**
    * A reducer over `tensors` (as an instrumented runner described them), or undefined when one of
    * them is a float type ReduceMin/ReduceMax cannot take on the CPU (float16, bfloat16) or of
-   * unknown type: the caller then folds full tensors.
+   * unknown type, or when ONNX Runtime will not load the augmented model: the caller then folds
+   * full tensors, which is slower but always possible.
    */
   static async open(model: OnnxModel, tensors: readonly TensorInfo[], threads?: number): Promise<MinMaxReducer | undefined> {
     if (tensors.some((t) => !REDUCIBLE.has(t.dtype))) return undefined;
     const { proto, outputs } = withReductions(model.proto, tensors.map((t) => t.name));
-    // Its outputs are a few bytes per activation, so this session keeps ONNX Runtime's arena and
-    // memory patterns (the instrumented default turns them off: ort-runner.ts).
-    const runner = await OrtRunner.open({ path: model.path, proto }, { mark: outputs.flatMap((o) => [o.min, o.max, o.shape, o.probe]), threads, memArena: true, memPattern: true });
-    return new MinMaxReducer(runner, outputs);
+    try {
+      // Its outputs are a few bytes per activation, so this session keeps ONNX Runtime's arena and
+      // memory patterns (the instrumented default turns them off: ort-runner.ts).
+      const runner = await OrtRunner.open({ path: model.path, proto }, { mark: outputs.flatMap((o) => [o.min, o.max, o.shape, o.probe]), threads, memArena: true, memPattern: true });
+      return new MinMaxReducer(runner, outputs);
+    } catch {
+      return undefined;
+    }
   }
 
   async reduce(feeds: Readonly<Record<string, Tensor>>): Promise<ReducedMinMax[]> {
