@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { elementReader } from '../tensor/tensor.js';
-import { nativeFastPath, type NativeAddon } from '../native/addon.js';
+import { NATIVE_MIN_ELEMENTS, nativeFastPath } from '../native/addon.js';
 
 /**
  * Streaming FP32-vs-INT8 error metrics. The reference ("ref", a) is always the FP32 side, the
@@ -160,9 +160,13 @@ function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): voi
   p[8] = aMin; p[9] = aMax; p[10] = bMin; p[11] = bMax; p[12] = aNan; p[13] = aInf; p[14] = bNan; p[15] = bInf;
 }
 
-/** Accumulate one tensor pair of any numeric dtypes (float16/int64 are widened element by element). */
+/**
+ * Accumulate one tensor pair of any numeric dtypes (float16/int64 are widened element by element).
+ * Large float32 pairs go through the addon's CPU pass when it is built (native/cpu_compare.cpp:
+ * same fields, same FP64 sums; bench/README.md §2); TRTDIFF_NO_NATIVE=1 forces the TypeScript pass.
+ */
 export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Tensor): MetricAccumulator {
-  const native = nativeCompareF32();
+  const native = nativeFastPath('compareF32');
   if (native && ref.dtype === 'float32' && test.dtype === 'float32' && ref.data.length >= NATIVE_MIN_ELEMENTS) {
     const a = ref.data as Float32Array, b = test.data as Float32Array;
     if (a.length !== b.length) throw new RangeError(`element counts differ: ${a.length} vs ${b.length}`);
@@ -171,17 +175,9 @@ export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Ten
   return accumulateArrays(acc, asNumbers(ref), asNumbers(test));
 }
 
-/**
- * The addon's CPU pass (native/cpu_compare.cpp: same fields, same FP64 sums, ~3x the TS pass in
- * bench/metric-pass.ts) when it is built; TRTDIFF_NO_NATIVE=1 forces the TypeScript pass. Small
- * tensors stay in TS, where the call overhead would dominate.
- */
-const NATIVE_MIN_ELEMENTS = 4096;
-const nativeCompareF32 = (): NativeAddon['compareF32'] | null => nativeFastPath('compareF32');
-
 /** Which pass accumulateTensors uses for large float32 tensors (reported in `inspect`/bench). */
 export function metricPassKind(): 'native' | 'typescript' {
-  return nativeCompareF32() ? 'native' : 'typescript';
+  return nativeFastPath('compareF32') ? 'native' : 'typescript';
 }
 
 function asNumbers(t: Tensor): NumArray {

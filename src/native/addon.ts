@@ -175,6 +175,14 @@ export function nativeFastPath<K extends NativeFastPath>(key: K): NativeAddon[K]
   return fastPaths.get(key) as NativeAddon[K] | null;
 }
 
+/** Arrays at least this long go to the addon's fast paths; below, the call costs more than it saves. */
+export const NATIVE_MIN_ELEMENTS = 4096;
+
+/** The fast path for `data` when it is a Float32Array long enough to be worth the call, else null. */
+export function nativeFastPathFor<K extends Exclude<NativeFastPath, 'compareF32'>>(key: K, data: ArrayLike<number>): NativeAddon[K] | null {
+  return data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath(key) : null;
+}
+
 /** Capabilities of the loaded addon, or of its absence (with the reasons). */
 export function nativeCapabilities(): Capabilities & { addon: boolean; errors: string[] } {
   const { addon, errors } = loadNative();

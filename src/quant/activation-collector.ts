@@ -6,9 +6,9 @@ import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-sou
 import { isFloatDType } from '../tensor/dtype.js';
 import { toFloat32, type Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
-import { AbsHistogram, DEFAULT_BINS, finiteAbsMax, type HistogramMode } from './histogram.js';
+import { AbsHistogram, DEFAULT_BINS, type HistogramMode } from './histogram.js';
+import { absMaxOf, finiteAbsMax, finiteRange, type FiniteRange } from './finite-range.js';
 import { MinMaxReducer, type ReducedMinMax } from './minmax-reduction.js';
-import { nativeFastPath } from '../native/addon.js';
 
 /**
  * One pass of activation statistics over a calibration set: per tensor the running min/max and,
@@ -207,43 +207,25 @@ function statsOf(all: Map<string, TensorStats>, t: { name: string; shape: readon
   return s;
 }
 
-/** Float32 data of at least this many elements is scanned by the addon when it is built (same result). */
-const NATIVE_MIN_ELEMENTS = 4096;
-
 /** Fold min, max and max|x| of the finite elements; returns this tensor's own max|x|. */
 export function foldMinMax(s: TensorStats, data: ArrayLike<number>): number {
-  let lo = Infinity, hi = -Infinity, bad = 0;
-  const n = data.length;
-  const native = data instanceof Float32Array && n >= NATIVE_MIN_ELEMENTS ? nativeFastPath('finiteRange') : null;
-  if (native) {
-    const r = native(data as Float32Array);
-    lo = r[0]!; hi = r[1]!; bad = r[2]!;
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = data[i]!;
-      if (v - v !== 0) { bad++; continue; } // NaN or ±Inf
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  if (lo < s.min) s.min = lo;
-  if (hi > s.max) s.max = hi;
-  s.count += n;
-  s.nonFinite += bad;
-  const absMax = Math.max(hi > 0 ? hi : 0, lo < 0 ? -lo : 0);
-  if (absMax > s.absMax) s.absMax = absMax;
-  return absMax;
+  return foldRange(s, finiteRange(data), data.length);
 }
 
 /** Fold a tensor's in-runtime min/max (all of its elements finite); same result as foldMinMax on its data. */
 export function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
-  const n = r.shape.reduce((a, d) => a * d, 1);
-  s.count += n;
-  if (n === 0) return;
+  const count = r.shape.reduce((a, d) => a * d, 1);
+  if (count > 0) foldRange(s, { min: r.min, max: r.max, nonFinite: 0 }, count); // an empty reduction's values mean nothing
+}
+
+function foldRange(s: TensorStats, r: FiniteRange, count: number): number {
   if (r.min < s.min) s.min = r.min;
   if (r.max > s.max) s.max = r.max;
-  const absMax = Math.max(r.max > 0 ? r.max : 0, r.min < 0 ? -r.min : 0);
+  s.count += count;
+  s.nonFinite += r.nonFinite;
+  const absMax = absMaxOf(r);
   if (absMax > s.absMax) s.absMax = absMax;
+  return absMax;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { nativeFastPath } from '../native/addon.js';
+import { nativeFastPathFor } from '../native/addon.js';
+import { finiteAbsMax } from './finite-range.js';
 
 /**
  * Histogram of |x| for histogram-based INT8 calibrators (entropy, percentile).
@@ -12,9 +13,6 @@ import { nativeFastPath } from '../native/addon.js';
  * value equal to the range still lands in the last bin (no clamp needed, no edge case at the top).
  */
 export const DEFAULT_BINS = 2048;
-
-/** Float32 data of at least this many elements is counted by the addon when it is built (same counts). */
-const NATIVE_MIN_ELEMENTS = 4096;
 
 export type HistogramMode =
   /** Range doubles (pairs of bins merged) until it covers a larger value: TensorRT Entropy2 style. */
@@ -82,7 +80,7 @@ export class AbsHistogram {
    */
   add(data: ArrayLike<number>, absMax?: number): void {
     if (this.mode === 'grow') this.growTo(absMax ?? finiteAbsMax(data));
-    const native = data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath('calibrationHistogramAdd') : null;
+    const native = nativeFastPathFor('calibrationHistogramAdd', data); // same counts as the loop below
     if (native) {
       native(this.counts, this.invWidth, data as Float32Array);
       return;
@@ -105,21 +103,4 @@ export class AbsHistogram {
     const c = this.counts;
     for (let k = 0; k <= last; k++) c[k] = c[k]! + local[k]!;
   }
-}
-
-/** max|x| over the finite elements (0 for an empty or all-non-finite array). */
-export function finiteAbsMax(data: ArrayLike<number>): number {
-  const native = data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath('finiteRange') : null;
-  if (native) {
-    const [lo, hi] = native(data as Float32Array) as unknown as [number, number];
-    return Math.max(hi > 0 ? hi : 0, lo < 0 ? -lo : 0);
-  }
-  let m = 0;
-  const n = data.length;
-  for (let i = 0; i < n; i++) {
-    const v = data[i]!;
-    const a = v < 0 ? -v : v;
-    if (a > m && a !== Infinity) m = a;
-  }
-  return m;
 }

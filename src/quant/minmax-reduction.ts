@@ -32,7 +32,8 @@ const REDUCIBLE = new Set(['float32', 'float64']);
 export class MinMaxReducer {
   private constructor(
     private readonly runner: OrtRunner,
-    private readonly outputs: { name: string; min: string; max: string; shape: string; probe: string }[],
+    private readonly outputs: ReductionOutputs[],
+    private readonly fetch: string[],
   ) {}
 
   /**
@@ -44,11 +45,12 @@ export class MinMaxReducer {
   static async open(model: OnnxModel, tensors: readonly TensorInfo[], threads?: number): Promise<MinMaxReducer | undefined> {
     if (tensors.some((t) => !REDUCIBLE.has(t.dtype))) return undefined;
     const { proto, outputs } = withReductions(model.proto, tensors.map((t) => t.name));
+    const fetch = outputs.flatMap((o) => [o.min, o.max, o.shape, o.probe]);
     try {
       // Its outputs are a few bytes per activation, so this session keeps ONNX Runtime's arena and
       // memory patterns (the instrumented default turns them off: ort-runner.ts).
-      const runner = await OrtRunner.open({ path: model.path, proto }, { mark: outputs.flatMap((o) => [o.min, o.max, o.shape, o.probe]), threads, memArena: true, memPattern: true });
-      return new MinMaxReducer(runner, outputs);
+      const runner = await OrtRunner.open({ path: model.path, proto }, { mark: fetch, threads, memArena: true, memPattern: true });
+      return new MinMaxReducer(runner, outputs, fetch);
     } catch {
       return undefined;
     }
@@ -56,7 +58,7 @@ export class MinMaxReducer {
 
   async reduce(feeds: Readonly<Record<string, Tensor>>): Promise<ReducedMinMax[]> {
     const got = new Map<string, Tensor>();
-    for await (const t of this.runner.run(feeds, { fetch: this.outputs.flatMap((o) => [o.min, o.max, o.shape, o.probe]) })) got.set(t.name, t);
+    for await (const t of this.runner.run(feeds, { fetch: this.fetch })) got.set(t.name, t);
     return this.outputs.map((o) => ({
       name: o.name,
       shape: [...(got.get(o.shape)!.data as BigInt64Array)].map(Number),
@@ -71,11 +73,14 @@ export class MinMaxReducer {
   }
 }
 
+/** The tensors appended for one activation. */
+interface ReductionOutputs { name: string; min: string; max: string; shape: string; probe: string }
+
 /**
  * The model with ReduceMin/ReduceMax/Shape/probe nodes appended for each name (no axes: every
  * opset reduces over all axes then; keepdims=0 gives scalars). The original graph is untouched.
  */
-export function withReductions(proto: ModelProto, names: readonly string[]): { proto: ModelProto; outputs: { name: string; min: string; max: string; shape: string; probe: string }[] } {
+export function withReductions(proto: ModelProto, names: readonly string[]): { proto: ModelProto; outputs: ReductionOutputs[] } {
   const graph = proto.graph!;
   const taken = new Set<string>([...graph.input, ...graph.output, ...graph.valueInfo].map((v) => v.name));
   for (const n of graph.node) for (const o of [...n.input, ...n.output]) taken.add(o);
