@@ -46,6 +46,21 @@ struct ThreadAcc {
   }
 };
 
+// The FP64 sums and max|d| of a finite pair, shared by both paths below; returns |d|. (No NaN
+// here, so fmax is `ad > maxAbs ? ad : maxAbs`.)
+__device__ __forceinline__ double addSums(ThreadAcc& t, float xf, float yf) {
+  const double x = xf, y = yf;
+  const double d = x - y;
+  const double ad = fabs(d);
+  t.sa2 += x * x;
+  t.sb2 += y * y;
+  t.sab += x * y;
+  t.se2 += d * d;
+  t.sae += ad;
+  t.maxAbs = fmax(t.maxAbs, ad);
+  return ad;
+}
+
 // One element pair, with the branch structure and FP64 arithmetic of accumulateArrays (metrics.ts).
 // The general path: used for chunks that hold a NaN/Inf, and for scalar remainders.
 __device__ __forceinline__ void addPair(ThreadAcc& t, float xf, float yf) {
@@ -55,15 +70,8 @@ __device__ __forceinline__ void addPair(ThreadAcc& t, float xf, float yf) {
     return;
   }
   ++t.finite;
-  const double x = xf, y = yf;
-  const double d = x - y;
-  const double ad = fabs(d);
-  t.sa2 += x * x;
-  t.sb2 += y * y;
-  t.sab += x * y;
-  t.se2 += d * d;
-  t.sae += ad;
-  if (ad > t.maxAbs) t.maxAbs = ad;
+  const double x = xf;
+  const double ad = addSums(t, xf, yf);
   const double ax = fabs(x);
   const double rel = ad / (ax > kRelEps ? ax : kRelEps);
   if (rel > t.maxRel) t.maxRel = rel;
@@ -81,16 +89,8 @@ __device__ __forceinline__ void addPair(ThreadAcc& t, float xf, float yf) {
 // and round(m·eps) <= ad, the second bound being the per-chunk constant mEps.
 __device__ __forceinline__ void addFinitePair(ThreadAcc& t, float xf, float yf, double m, double mEps,
                                               bool& candidate) {
-  const double x = xf, y = yf;
-  const double d = x - y;
-  const double ad = fabs(d);
-  t.sa2 += x * x;
-  t.sb2 += y * y;
-  t.sab += x * y;
-  t.se2 += d * d;
-  t.sae += ad;
-  t.maxAbs = fmax(t.maxAbs, ad);  // no NaN here, so fmax is `ad > maxAbs ? ad : maxAbs`
-  candidate |= (m * fabs(x) <= ad) & (mEps <= ad);
+  const double ad = addSums(t, xf, yf);
+  candidate |= (m * fabs(static_cast<double>(xf)) <= ad) & (mEps <= ad);
   t.aMin = fminf(t.aMin, xf);
   t.aMax = fmaxf(t.aMax, xf);
   t.bMin = fminf(t.bMin, yf);

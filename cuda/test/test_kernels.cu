@@ -14,6 +14,7 @@
 #include "../../native/abs_histogram.h"
 #include "../../native/cpu_compare.h"
 #include "compare_api.h"
+#include "cuda_check.h"
 #include "histogram_api.h"
 #include "test_data.h"
 
@@ -25,15 +26,6 @@ namespace {
 
 int failures = 0;
 int checks = 0;
-
-#define CUDA_OK(expr)                                                                          \
-  do {                                                                                         \
-    cudaError_t e_ = (expr);                                                                   \
-    if (e_ != cudaSuccess) {                                                                   \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(e_)); \
-      std::exit(2);                                                                            \
-    }                                                                                          \
-  } while (0)
 
 // Host → device on `stream`. Uploads must be ordered with the kernels on that (non-blocking) stream:
 // a plain cudaMemcpy from pageable memory can return before its DMA lands, and the legacy default
