@@ -34,16 +34,21 @@ function sqnrRows(ref: Float32Array, test: Float32Array, from: number, to: numbe
   return 10 * Math.log10(s / e);
 }
 
+/** `bisect` on bus.jpg writing <name>-fixed.onnx and <name>.json; checks it succeeded and logged every evaluation. */
+function bisect(name: string, int8: string, target: string) {
+  const out = path.join(dir, `${name}-fixed.onnx`);
+  const json = path.join(dir, `${name}.json`);
+  const r = runCli(['bisect', '--fp32', YOLO.fp32, '--int8', int8, '--images', YOLO.bus, '--target', target, '--out', out, '--json', json]);
+  expect(r.status, r.stderr).toBe(0);
+  const res = JSON.parse(fs.readFileSync(json, 'utf8'));
+  expect(r.stderr.split('\n').filter((l) => /^bisect: evaluation \d+/.test(l))).toHaveLength(res.evaluations);
+  return { r, res, out };
+}
+
 describe.skipIf(!hasShared)('bisect on YOLOv8n Q/DQ models (fixed model re-run independently)', () => {
   it('collapsed model, class_sqnr>=12: keeping the output Concat in float is enough', async () => {
-    const out = path.join(dir, 'collapsed-fixed.onnx');
-    const json = path.join(dir, 'collapsed.json');
-    const r = runCli(['bisect', '--fp32', YOLO.fp32, '--int8', YOLO.collapsed, '--images', YOLO.bus, '--target', 'class_sqnr>=12', '--out', out, '--json', json]);
-    expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const { r, res, out } = bisect('collapsed', YOLO.collapsed, 'class_sqnr>=12');
     expect(res.set.map((o: { name: string }) => o.name)).toEqual(['/model.22/Concat_3']);
-    // every evaluation was logged on stderr
-    expect(r.stderr.split('\n').filter((l) => /^bisect: evaluation \d+/.test(l))).toHaveLength(res.evaluations);
     expect(r.stdout).toContain("--nodes_to_exclude '^/model\\.22/Concat_3$'");
 
     const ref = await output0(YOLO.fp32);
@@ -59,15 +64,10 @@ describe.skipIf(!hasShared)('bisect on YOLOv8n Q/DQ models (fixed model re-run i
   });
 
   it('entropy model, sqnr>=30@output0: a small set, verified on the fixed model', async () => {
-    const out = path.join(dir, 'entropy-fixed.onnx');
-    const json = path.join(dir, 'entropy.json');
-    const r = runCli(['bisect', '--fp32', YOLO.fp32, '--int8', YOLO.entropy, '-i', YOLO.bus, '--target', 'sqnr>=30@output0', '--out', out, '--json', json]);
-    expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const { res, out } = bisect('entropy', YOLO.entropy, 'sqnr>=30@output0');
     expect(res.set.length).toBeGreaterThan(0);
     expect(res.set.length).toBeLessThanOrEqual(5);
     expect(res.baseline).toBeLessThan(30);
-    expect(r.stderr.split('\n').filter((l) => /^bisect: evaluation \d+/.test(l))).toHaveLength(res.evaluations);
     const ref = await output0(YOLO.fp32);
     const after = sqnrRows(ref, await output0(out), 0, 84);
     expect(after).toBeGreaterThanOrEqual(30);
