@@ -29,7 +29,7 @@ export interface OrtRunnerOptions {
  * chunk by chunk over the first runs; memory patterns make every run allocate one block the size of
  * the whole plan. With both off, output buffers come from and go back to the process heap, where
  * the next run (of either session) reuses them. Fresh pages are what a run pays for most on VMs
- * (first touch ~3.5 s/GB on the development machine), so this cut the runs of an 8-image YOLOv8n
+ * (first touch 3.5–5 s/GiB on the development machine, bench/first-touch.ts), so this cut the runs of an 8-image YOLOv8n
  * comparison from 7.5 s to 5.1 s and its peak RSS by a third (bench/README.md §1).
  */
 const INSTRUMENTED_MEMORY = { memArena: false, memPattern: false } as const;
