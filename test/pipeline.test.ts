@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -31,6 +32,9 @@ describe('compareModels on a hand-checkable Q/DQ pair', () => {
     const r = await compareModels(loadModel(path.join(dir, 'f.onnx')), [loadModel(path.join(dir, 'q.onnx'))], { inputs: [path.join(dir, 'x.npy')] });
     const rec = new Map(r.candidates[0]!.records.map((x) => [x.name, x]));
     expect([...rec.keys()]).toEqual(['x', 'h', 'a', 'y']);
+    // Model hashes identify the files read (sha256 of the bytes on disk, computed here directly).
+    const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+    expect([r.fp32.sha256, r.candidates[0]!.model.sha256]).toEqual([sha('f.onnx'), sha('q.onnx')]);
     // Reference: the INT8 graph evaluated by hand.
     const xq = Array.from(x, (v) => fakeQuant(v, s));
     const h = Array.from(x, (v) => Math.fround(v * 2)), hq = xq.map((v) => fakeQuant(Math.fround(v * 2), s));

@@ -91,7 +91,12 @@ function ortBackend(threads?: number): OpenRunner {
   return (model, mark) => OrtRunner.open(model, { mark, threads });
 }
 
-export function fileSha256(file: string): string {
+/** SHA-256 of the model file: from the bytes loadModel kept, else read again from disk. */
+function modelSha256(model: OnnxModel): string {
+  return model.bytes ? crypto.createHash('sha256').update(model.bytes).digest('hex') : fileSha256(model.path);
+}
+
+function fileSha256(file: string): string {
   const h = crypto.createHash('sha256');
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
@@ -242,7 +247,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   }
   timing.totalMs = performance.now() - t0;
   return {
-    fp32: { path: fp32.path, sha256: fileSha256(fp32.path), backend: fp32Runner.describe().backend },
+    fp32: { path: fp32.path, sha256: modelSha256(fp32), backend: fp32Runner.describe().backend },
     candidates: cands.map(candidateResult),
     samples,
     timing,
@@ -294,7 +299,7 @@ function candidateResult(c: CandidateState): CandidateResult {
     });
   }
   return {
-    model: { path: c.model.path, sha256: fileSha256(c.model.path), backend: c.runner.describe().backend },
+    model: { path: c.model.path, sha256: modelSha256(c.model), backend: c.runner.describe().backend },
     records,
     skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
     unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
