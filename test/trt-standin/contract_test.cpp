@@ -215,6 +215,32 @@ void testQdq(const char* label, Capture capture) {
   check(contains(json, std::string("]") + sepEscaped + "[ONNX Layer: "), "fused Q/DQ names joined into layer metadata");
 }
 
+// TRTSTANDIN_FUSE_SILU: the stand-in fuses Conv+Sigmoid+Mul (YOLO's SiLU) into one engine layer
+// unless a tensor inside is marked; the runner must return the fused layer's output only.
+void testFusion() {
+  setenv("TRTSTANDIN_FUSE_SILU", "1", 1);
+  BuildOptions o = options(qdqModel(), "qdq-fused.engine", Capture::kAuto);
+  o.int8 = true;
+  BuildReport r;
+  const std::string err = errorOf([&] { r = buildEngineFromOnnx(o); });
+  unsetenv("TRTSTANDIN_FUSE_SILU");
+  check(err.empty(), "build with SiLU fusion" + (err.empty() ? "" : ": " + err));
+  std::unique_ptr<TrtEngine> e;
+  if (!err.empty() || errorOf([&] { e = TrtEngine::load(o.enginePath); }) != "" || !e) return;
+  std::vector<HostTensor> out;
+  check(errorOf([&] { out = e->infer({imageInput()}); }).empty(), "fused engine runs");
+  const std::string json = e->inspect();
+  const bool fusedLayer = contains(json, "\"Name\":\"/model.0/conv/Conv + /model.0/act/Sigmoid + /model.0/act/Mul\"");
+  if (r.capture == "debug") {
+    check(fusedLayer, "debug capture: Conv+Sigmoid+Mul is one layer in the inspector");
+    check(out.size() == 1 + 241 - 2 * 57, "debug capture: the 57 SiLU blocks expose only their Mul output (" +
+                                              std::to_string(out.size() - 1) + " debug tensors)");
+  } else {
+    check(!fusedLayer && static_cast<int>(e->io().size()) == 2 + r.markedTensors,
+          "output capture: marked tensors prevent the fusion (every marked tensor is an engine output)");
+  }
+}
+
 void testErrorPaths() {
   for (const char* call : {"createInferBuilder", "createNetworkV2", "createParser", "createBuilderConfig"}) {
     setenv("TRTSTANDIN_FAIL", call, 1);
@@ -310,6 +336,7 @@ int main(int argc, char** argv) {
       {"qdq auto", [] { testQdq("auto", Capture::kAuto); }},
       {"qdq outputs", [] { testQdq("outputs", Capture::kOutputs); }},
       {"qdq debug", [] { testQdq("debug", Capture::kDebug); }},
+      {"fusion", testFusion},
       {"error paths", testErrorPaths},
       {"atomic write", testAtomicWrite},
   };
