@@ -76,8 +76,7 @@ class Relu6Net(torch.nn.Module):
         return torch.nn.functional.relu6(self.conv3(b)) * 1.0
 
 
-def export(net: torch.nn.Module, name: str, outputs: list[str], seed: int) -> str:
-    torch.manual_seed(seed)
+def export(net: torch.nn.Module, name: str, outputs: list[str]) -> str:
     for m in net.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.2, 0.2)
@@ -86,7 +85,7 @@ def export(net: torch.nn.Module, name: str, outputs: list[str], seed: int) -> st
             m.bias.data.uniform_(-0.1, 0.3)
     net.eval()
     path = os.path.join(OUT, f'{name}.onnx')
-    torch.onnx.export(net, torch.rand(1, 3, SIZE, SIZE), path, input_names=['input'], output_names=outputs,
+    torch.onnx.export(net, torch.zeros(1, 3, SIZE, SIZE), path, input_names=['input'], output_names=outputs,
                       opset_version=13, do_constant_folding=True, dynamo=False)
     m = onnx.load(path)
     # Readable, stable tensor names the way exporters write them: the node's name + '_output'.
@@ -128,11 +127,59 @@ def crush_scale(src: str, dst: str, node_prefix: str, factor: float) -> str:
     raise SystemExit(f'no QLinearConv named like {node_prefix} in {src}')
 
 
+# Output scale / zero point positions of QOperator ops (ONNX and com.microsoft schemas), written out
+# here independently of src/graph/qoperator.ts.
+QOP_OUT = {'QLinearConv': (6, 7), 'QLinearAdd': (6, 7), 'QLinearMul': (6, 7), 'QLinearMatMul': (6, 7), 'QLinearConcat': (0, 1),
+           'QLinearSigmoid': (3, 4), 'QLinearLeakyRelu': (3, 4), 'QLinearGlobalAveragePool': (3, 4), 'QGemm': (7, 8)}
+
+
+def qop_goldens(fp32_path: str, qop_path: str, x: np.ndarray) -> dict:
+    """SQNR (dB, float64) of every QOperator layer output, dequantized with numpy, against the FP32 tensor
+    it stands for: the FP32 node of the same name (ORT appends '_quant'), or the Relu/Clip right after it
+    when that node's output is only read by one (the quantizer folded it)."""
+    import onnxruntime as ort
+    fp, q = onnx.load(fp32_path), onnx.load(qop_path)
+    init = {t.name: numpy_helper.to_array(t) for t in q.graph.initializer}
+    fp_nodes = {n.name: n for n in fp.graph.node}
+    readers = {}
+    for n in fp.graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    qparams, wanted = {}, {}
+    for n in q.graph.node:
+        if n.op_type in QOP_OUT:
+            si, zi = QOP_OUT[n.op_type]
+            qparams[n.output[0]] = (init[n.input[si]], init[n.input[zi]])
+        elif n.op_type in ('MaxPool', 'Flatten') and n.input[0] in qparams:
+            qparams[n.output[0]] = qparams[n.input[0]]
+        else:
+            continue
+        f = fp_nodes.get(n.name[:-len('_quant')] if n.name.endswith('_quant') else n.name)
+        out = f.output[0]
+        r = readers.get(out, [])
+        if len(r) == 1 and r[0].op_type in ('Relu', 'Clip'):
+            out = r[0].output[0]
+        wanted[n.output[0]] = out
+    for m, names in ((q, wanted.keys()), (fp, wanted.values())):
+        have = {o.name for o in m.graph.output}
+        m.graph.output.extend(onnx.ValueInfoProto(name=t) for t in names if t not in have)
+    qo = dict(zip([o.name for o in q.graph.output], ort.InferenceSession(q.SerializeToString()).run(None, {'input': x})))
+    fo = dict(zip([o.name for o in fp.graph.output], ort.InferenceSession(fp.SerializeToString()).run(None, {'input': x})))
+    out = {}
+    for t, ref_name in wanted.items():
+        scale, zp = qparams[t]
+        deq = (qo[t].astype(np.float64) - zp.astype(np.float64)) * scale.astype(np.float64)
+        ref = fo[ref_name].astype(np.float64)
+        out[ref_name] = float(10 * np.log10(np.sum(ref ** 2) / np.sum((ref - deq) ** 2)))
+    return out
+
+
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
     manifest = {'models': {}}
-    for name, net, outputs, seed in (('mixed', Mixed(), ['feat', 'score'], 1), ('relu6', Relu6Net(), ['y'], 2)):
-        fp32 = export(net, name, outputs, seed)
+    for name, cls, outputs, seed in (('mixed', Mixed, ['feat', 'score'], 1), ('relu6', Relu6Net, ['y'], 2)):
+        torch.manual_seed(seed)
+        fp32 = export(cls(), name, outputs)
         entry = {'fp32': os.path.basename(fp32), 'variants': {}}
         for v, kw in VARIANTS.items():
             dst = os.path.join(OUT, f'{name}_{v}.onnx')
@@ -147,6 +194,10 @@ def main() -> None:
     damaged = os.path.join(OUT, 'mixed_qop_u8_tensor_conv2x40.onnx')
     node = crush_scale(os.path.join(OUT, 'mixed_qop_u8_tensor.onnx'), damaged, 'conv2', 40.0)
     manifest['damaged'] = {'file': os.path.basename(damaged), 'fp32': 'mixed.onnx', 'node': node, 'factor': 40.0}
+    x = np.random.default_rng(11).random((1, 3, SIZE, SIZE), dtype=np.float32)
+    np.save(os.path.join(HERE, 'input.npy'), x)
+    manifest['qop_sqnr_db'] = {f: qop_goldens(os.path.join(OUT, 'mixed.onnx'), os.path.join(OUT, f), x)
+                               for f in ('mixed_qop_u8_tensor.onnx', 'mixed_qop_u8_channel.onnx', os.path.basename(damaged))}
     import onnxruntime
     manifest['made_with'] = {'torch': torch.__version__, 'onnxruntime': onnxruntime.__version__, 'onnx': onnx.__version__}
     with open(os.path.join(HERE, 'manifest.json'), 'w') as f:
