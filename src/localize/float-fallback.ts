@@ -165,7 +165,11 @@ export function removeDeadCode(graph: GraphProto): void {
     });
   }
   graph.node = graph.node.filter((_, i) => keep[i]);
+  const dropped = new Set(graph.initializer.filter((t) => !needed.has(t.name)).map((t) => t.name));
   graph.initializer = graph.initializer.filter((t) => needed.has(t.name));
+  // Models that list initializers as graph inputs (older exporters): a removed initializer's input goes too,
+  // or ONNX Runtime would ask for it to be fed.
+  if (dropped.size > 0) graph.input = graph.input.filter((i) => !dropped.has(i.name));
   const live = new Set<string>([...needed, ...graph.node.flatMap((n) => n.output)]);
   graph.valueInfo = graph.valueInfo.filter((v) => live.has(v.name));
 }
