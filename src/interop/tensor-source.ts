@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
+import { openRegularFile } from '../io/input-file.js';
 
 /** One stored tensor of one sample (iteration) of one run. */
 export interface SourceEntry {
@@ -65,7 +66,7 @@ export function isPolygraphyJson(file: string): boolean {
   if (/\.json$/i.test(file)) return true;
   if (/\.(arrow|feather)$/i.test(file)) return false;
   try {
-    const fd = fs.openSync(file, 'r');
+    const { fd } = openRegularFile(file); // a FIFO is not read here: openDump / scanJsonFile refuse it by name
     const b = Buffer.alloc(64);
     const n = fs.readSync(fd, b, 0, 64, 0);
     fs.closeSync(fd);
