@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TensorProto_DataLocation, type TensorProto } from 'onnx-buf';
+import { clearField } from '@bufbuild/protobuf';
+import { TensorProtoSchema, TensorProto_DataLocation, type TensorProto } from 'onnx-buf';
 import { UserError } from '../errors.js';
 import { ioProblem, openRegularFile, readExactly } from '../io/input-file.js';
 import { dtypeBytes, dtypeFromOnnx } from '../tensor/dtype.js';
@@ -85,7 +86,8 @@ export function inlineExternalData(model: OnnxModel): void {
         throw new UserError(`initializer ${t.name}: external data holds ${length} bytes, its dims and type need ${want}`, model.path);
       }
       t.rawData = length === 0 ? new Uint8Array(0) : readExactly(f.fd, f.real, offset, length);
-      t.dataLocation = TensorProto_DataLocation.DEFAULT;
+      // Unset rather than DEFAULT: the inlined tensor serializes exactly like one saved inline.
+      clearField(t, TensorProtoSchema.field.dataLocation);
       t.externalData = [];
     }
   } finally {
