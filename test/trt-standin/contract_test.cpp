@@ -108,6 +108,8 @@ void testLoader() {
   check(s.loaded, "libnvinfer opened lazily (" + s.nvinferPath + ")" + (s.loaded ? "" : ": " + s.error));
   check(s.runtimeVersion == compiledTensorRtVersion(),
         "loaded version " + s.runtimeVersion + " equals the headers' " + compiledTensorRtVersion());
+  check(s.standIn && runtimeTensorRtVersion() == s.runtimeVersion + "-standin",
+        "the stand-in is reported as such: " + runtimeTensorRtVersion());
   check(versionMismatch(100300, 100300).empty(), "versionMismatch: same version accepted");
   check(versionMismatch(101600, 100300).empty(), "versionMismatch: newer minor library accepted");
   check(contains(versionMismatch(100300, 101600), "older than"), "versionMismatch: older library refused");
