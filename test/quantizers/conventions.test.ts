@@ -17,6 +17,7 @@ import { randomTensor } from '../../src/inputs/random.js';
 import { isQLinearOp } from '../../src/graph/qoperator.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ROOT, YOLO, hasShared } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * Models made by goldens/quantizers/make_models.py: small CNNs exported from torch and quantized by
@@ -89,6 +90,14 @@ describe('QOperator: dequantized layer outputs against onnxruntime-python + nump
     // Made there: its input (conv1's output, untouched) is clean and it falls far below it.
     expect(fd.inputSqnrDb!).toBeGreaterThan(35);
     expect(fd.dropDb!).toBeGreaterThan(20);
+  });
+
+  it('trt-diff run on the QOperator model: headline names the block and its INT8 op, nothing unmatched or skipped', () => {
+    const r = runCli(['run', '--fp32', path.join(DIR, 'models', manifest.damaged.fp32), '--int8', path.join(DIR, 'models', manifest.damaged.file), '--input', x]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/first divergence: \/Clip_output_0 {2}\(Clip \/Clip; INT8 QLinearConv\+Clip\)/);
+    expect(r.stdout).toMatch(/14 tensors compared, 0 skipped, 0 FP32 \/ 0 INT8 unmatched/);
+    expect(r.stdout).toMatch(/│ Conv \[QLinearConv\] +│ \/conv3\/Conv_output_0/);
   });
 });
 
