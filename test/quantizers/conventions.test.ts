@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelProto } from 'onnx-buf';
-import { loadModel, type OnnxModel } from '../../src/graph/onnx-model.js';
+import { loadModel, saveModel, type OnnxModel } from '../../src/graph/onnx-model.js';
 import { pairModels } from '../../src/compare/pairing.js';
 import { compareModels } from '../../src/compare/compare-models.js';
 import { finalize, accumulateTensors, newAccumulator } from '../../src/compare/metrics.js';
@@ -16,7 +16,7 @@ import { OrtRunner } from '../../src/runners/ort-runner.js';
 import { randomTensor } from '../../src/inputs/random.js';
 import { isQLinearOp } from '../../src/graph/qoperator.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ROOT, YOLO, hasShared } from '../helpers/paths.js';
+import { ROOT, YOLO, hasShared, tmpDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -64,6 +64,33 @@ describe('pairing sees through every ONNX Runtime quantizer convention', () => {
     for (const r of p.pairs.filter((x) => x.test.kind === 'quantized' && x.test.node && isQLinearOp(x.test.node.opType))) {
       expect(r.int8Op).toMatch(/^Q/);
     }
+  });
+});
+
+/** The model with every intermediate tensor renamed t0, t1, ... (a re-export that numbers names differently). */
+function renameTensors(m: OnnxModel): OnnxModel {
+  const g = m.proto.graph!;
+  const keep = new Set([...g.input.map((i) => i.name), ...g.output.map((o) => o.name), ...g.initializer.map((t) => t.name)]);
+  const names = new Map<string, string>();
+  const to = (x: string) => (!x || keep.has(x) ? x : names.get(x) ?? (names.set(x, `t${names.size}`), names.get(x)!));
+  const node = g.node.map((n) => ({ ...n, output: n.output.map(to), input: n.input.map(to) }));
+  const file = path.join(tmpDir(), `renamed-${path.basename(m.path)}`);
+  saveModel({ ...m.proto, graph: { ...g, node, valueInfo: [] } }, file);
+  return loadModel(file);
+}
+
+describe('tensors renamed between FP32 and INT8: paired through node names', () => {
+  it.each(['mixed_qdq_u8_tensor.onnx', 'mixed_qdq_s8_sym.onnx', 'mixed_qop_u8_tensor.onnx', 'relu6_qdq_u8_channel.onnx'])('%s: same pairs, same SQNR as with the original names', async (file) => {
+    const fp32 = model(file.startsWith('relu6') ? 'relu6.onnx' : 'mixed.onnx');
+    const orig = model(file), renamed = renameTensors(orig);
+    const p = pairModels(fp32, renamed);
+    expect(p.unmatchedRef).toEqual([]);
+    expect(p.unmatchedTest).toEqual([]);
+    expect(p.pairs.map((x) => [x.name, x.int8Op ?? ''])).toEqual(pairModels(fp32, orig).pairs.map((x) => [x.name, x.int8Op ?? '']));
+    const x = [path.join(DIR, 'input.npy')];
+    const [a, b] = await Promise.all([compareModels(fp32, [orig], { inputs: x }), compareModels(fp32, [renamed], { inputs: x })]);
+    const sqnr = (r: typeof a) => r.candidates[0]!.records.map((t) => [t.name, t.metrics.sqnrDb]);
+    expect(sqnr(b)).toEqual(sqnr(a));
   });
 });
 
