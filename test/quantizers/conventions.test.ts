@@ -16,7 +16,7 @@ import { OrtRunner } from '../../src/runners/ort-runner.js';
 import { randomTensor } from '../../src/inputs/random.js';
 import { isQLinearOp } from '../../src/graph/qoperator.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ROOT, YOLO, hasShared, tmpDir } from '../helpers/paths.js';
+import { ROOT, SHARED, YOLO, hasShared, tmpDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -186,6 +186,20 @@ describe('float fallback and sensitivity: "nothing quantized" equals FP32', () =
     expect(result.met).toBe(true);
     expect(result.set!.length).toBeGreaterThan(0);
   });
+});
+
+describe.skipIf(!hasShared)('YOLOv8n models in ../shared', () => {
+  it('Q/DQ models: every tensor paired; dynamic quantization: its scale/accumulator arithmetic is not listed as unmatched', () => {
+    const fp32 = loadModel(YOLO.fp32);
+    for (const f of [YOLO.entropy, YOLO.qdqB, YOLO.collapsed]) {
+      const p = pairModels(fp32, loadModel(f));
+      expect([p.pairs.length, p.unmatchedRef.length, p.unmatchedTest.length]).toEqual([243, 0, 0]);
+    }
+    const dyn = pairModels(fp32, loadModel(path.join(SHARED, 'yolov8n/yolov8n_int8_dynamic_uint8w.onnx')));
+    // 64 ConvInteger layers each add Cast(acc), Mul(scales), Mul(acc·scale) and a bias Reshape: none is an activation.
+    expect(dyn.unmatchedTest).toEqual([]);
+    expect(dyn.pairs.length).toBeGreaterThanOrEqual(242);
+  }, 60_000);
 });
 
 describe.skipIf(!hasShared)('"nothing quantized" equals FP32 on the YOLOv8n Q/DQ models in ../shared', () => {
