@@ -16,6 +16,8 @@ import { OrtRunner } from '../../src/runners/ort-runner.js';
 import { randomTensor } from '../../src/inputs/random.js';
 import { isQLinearOp } from '../../src/graph/qoperator.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { LocalErrorEngine, fp32RunnerProvider } from '../../src/localize/local-error.js';
+import { initializerValues } from '../../src/graph/initializers.js';
 import { ROOT, SHARED, YOLO, hasShared, tmpDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -91,6 +93,40 @@ describe('tensors renamed between FP32 and INT8: paired through node names', () 
     const [a, b] = await Promise.all([compareModels(fp32, [orig], { inputs: x }), compareModels(fp32, [renamed], { inputs: x })]);
     const sqnr = (r: typeof a) => r.candidates[0]!.records.map((t) => [t.name, t.metrics.sqnrDb]);
     expect(sqnr(b)).toEqual(sqnr(a));
+  });
+});
+
+describe('local error with folded activations', () => {
+  it('a folded Relu/Clip row\'s local error is its own Q/DQ applied to the FP32 raw output (closed form), not the Conv\'s error again', async () => {
+    const fp32 = model('mixed.onnx'), int8 = model('mixed_qdq_u8_tensor.onnx');
+    const p = pairModels(fp32, int8);
+    const engine = await LocalErrorEngine.open(int8, p.pairs);
+    const fp = await fp32RunnerProvider(fp32, p.pairs);
+    const x = randomTensor('input', [1, 3, 32, 32], 8);
+    const sample = { id: 's', feeds: { input: x } };
+    let values: Map<string, Tensor>;
+    try {
+      values = await fp.provider(sample)(p.pairs.map((q) => q.name));
+      await engine.accumulate(sample, async () => values);
+    } finally {
+      await engine.close();
+      await fp.close();
+    }
+    const local = engine.results();
+    const inits = new Map(int8.proto.graph!.initializer.map((t) => [t.name, Array.from(initializerValues(t))]));
+    expect(p.folded.size).toBe(4);
+    for (const [activated, chain] of p.folded) {
+      const row = p.pairs.find((q) => q.name === activated)!;
+      const dq = int8.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear' && n.output[0] === row.test.actual)!;
+      const [s] = inits.get(dq.input[1]!)!, [zp] = inits.get(dq.input[2]!)!;
+      // uint8 QuantizeLinear → DequantizeLinear by hand: round half to even, saturate to 0..255.
+      const fq = (v: number) => { const r = v / s!; const f = Math.floor(r); const q = r - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(r); return (Math.min(255, Math.max(0, q + zp!)) - zp!) * s!; };
+      const raw = Array.from(values.get(chain.raw)!.data as Float32Array);
+      const ref = Array.from(values.get(activated)!.data as Float32Array);
+      let sig = 0, err = 0;
+      raw.forEach((v, i) => { sig += ref[i]! ** 2; err += (ref[i]! - fq(v)) ** 2; });
+      expect(local.get(activated)!.sqnrDb, activated).toBeCloseTo(10 * Math.log10(sig / err), 2);
+    }
   });
 });
 
