@@ -1,13 +1,14 @@
 import type { Argv } from 'yargs';
-import { loadModel, inlineExternalData, hasExternalData, type OnnxModel } from '../../graph/onnx-model.js';
+import { loadModel, type OnnxModel } from '../../graph/onnx-model.js';
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
 import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
-import { progressBar } from '../progress.js';
-import { ANALYSES, type Analysis } from '../../analysis/registry.js';
+import { progressBar } from '../../report/progress.js';
+import { ANALYSES } from '../../analysis/registry.js';
+import type { Analysis } from '../../analysis/analysis.js';
 import { runWorkers, workerCount, writeShard } from '../sharding.js';
 import type { ComparisonResult } from '../../compare/compare-models.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
@@ -47,9 +48,7 @@ export function openModel(file: string): OnnxModel {
     // A prebuilt engine exposes only the outputs it was built with, and has no graph to pair through.
     throw new UserError('prebuilt engines expose only their own outputs: pass the ONNX models with --backend tensorrt, and trt-diff builds engines with every tensor marked', file);
   }
-  const m = loadModel(file);
-  if (hasExternalData(m)) inlineExternalData(m);
-  return m;
+  return loadModel(file); // external data inlined, sandboxed to the model folder
 }
 
 /** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). */
@@ -68,11 +67,12 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
   const progress = progressBar('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
+  const inputOptions = toInputOptions(a, warn);
   const result = await compareModels(fp32, int8, {
     shard,
     observers,
     inputs: a.input,
-    inputOptions: toInputOptions(a, warn),
+    inputOptions,
     dumpDir: a.dump,
     maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
     threads: a.threads,
@@ -88,7 +88,8 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
 export async function finishReport(a: RunArgs, fp32: OnnxModel, int8: OnnxModel[], analyses: Analysis[], result: ComparisonResult): Promise<Report> {
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a });
+  const inputs = { specs: a.input, options: toInputOptions(a, (s) => process.stderr.write(`${s}\n`)) };
+  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs });
   return report;
 }
 
