@@ -3,7 +3,8 @@ import { loadModel, inlineExternalData, hasExternalData, type OnnxModel } from '
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
-import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
+import { inputOptions, inputSpecs, int8Option, maxMemoryOption, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, threadsOption, toDivergenceOptions, toInputOptions, toJsonTarget, toMaxBytes, toReportOutputs, toTableOptions, toThreads } from '../options.js';
+import { pathFlag } from '../flag-values.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { progressBar } from '../progress.js';
@@ -16,19 +17,14 @@ export interface RunArgs {
   int8: string[];
   input: string[];
   dump?: string;
-  'max-memory'?: number;
-  threads?: number;
   [k: string]: unknown;
 }
 
 export function runBuilder<T>(y: Argv<T>) {
   const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
-  return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(withAnalyses
-    .option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx)' })
-    .option('int8', { type: 'string', array: true, demandOption: true, describe: 'quantized model(s) to compare (repeat for several candidates)' })
-    .option('dump', { type: 'string', describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
-    .option('max-memory', { type: 'number', describe: 'activation budget per model run in MB (fetch tensors in groups)' })
-    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' })
+  const models = int8Option(withAnalyses.option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx)' }));
+  return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(maxMemoryOption(threadsOption(models))
+    .option('dump', { type: 'string', requiresArg: true, describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
     .option('perturbation-check', { type: 'boolean', default: true, describe: 'also run the INT8 model uninstrumented on the first input and report how much exposing every tensor changes its outputs (--no-perturbation-check skips it)' })
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
     .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
@@ -49,19 +45,23 @@ export function openModel(file: string): OnnxModel {
 
 /** The main job, shared by `run` and `demo`. */
 export async function runComparison(a: RunArgs): Promise<Report> {
+  const warn = (s: string) => process.stderr.write(`${s}\n`);
+  const inputOpts = toInputOptions(a, warn);
+  const dumpDir = pathFlag(a, 'dump');
+  const maxBytesPerRun = toMaxBytes(a);
+  const threads = toThreads(a);
   const fp32 = openModel(a.fp32);
   const int8 = a.int8.map(openModel);
-  const warn = (s: string) => process.stderr.write(`${s}\n`);
-  const progress = progressBar('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
+  const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
   const result = await compareModels(fp32, int8, {
     observers,
-    inputs: a.input,
-    inputOptions: toInputOptions(a, warn),
-    dumpDir: a.dump,
-    maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
-    threads: a.threads,
+    inputs: inputSpecs(a),
+    inputOptions: inputOpts,
+    dumpDir,
+    maxBytesPerRun,
+    threads,
     noPerturbationCheck: a['perturbation-check'] === false,
     ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
     onProgress: (n, s) => progress.update(n, s),
@@ -90,7 +90,7 @@ export const command = {
     const table = toTableOptions(argv); // validate output flags before the long run
     const outputs = toReportOutputs(argv);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
-    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) =>
+    await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) =>
       [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
   },
 };
