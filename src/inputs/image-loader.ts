@@ -95,18 +95,25 @@ export function geometry(srcWidth: number, srcHeight: number, width: number, hei
   if (pre.mode === 'resize') return { w: width, h: height, box: { ...base, scale: NaN, padLeft: 0, padTop: 0 } };
   if (pre.mode === 'crop') {
     const r = Math.max(width / srcWidth, height / srcHeight) / pre.cropFraction;
-    const w = Math.max(width, Math.round(srcWidth * r)), h = Math.max(height, Math.round(srcHeight * r));
-    // torchvision CenterCrop: int(round((h - crop_h) / 2)).
-    const left = Math.round((w - width) / 2), top = Math.round((h - height) / 2);
+    const w = Math.max(width, roundHalfEven(srcWidth * r)), h = Math.max(height, roundHalfEven(srcHeight * r));
+    // torchvision CenterCrop: int(round((h - crop_h) / 2.0)).
+    const left = roundHalfEven((w - width) / 2), top = roundHalfEven((h - height) / 2);
     return { w, h, crop: { left, top, width, height }, box: { ...base, scale: r, padLeft: -left, padTop: -top } };
   }
   const r = Math.min(width / srcWidth, height / srcHeight);
-  const w = Math.max(1, Math.round(srcWidth * r)), h = Math.max(1, Math.round(srcHeight * r));
+  const w = Math.max(1, roundHalfEven(srcWidth * r)), h = Math.max(1, roundHalfEven(srcHeight * r));
   if (pre.padPosition === 'top-left') return { w, h, box: { ...base, scale: r, padLeft: 0, padTop: 0 } };
   // Same split as Ultralytics' LetterBox: the odd pixel goes to the bottom/right.
   const dw = (width - w) / 2, dh = (height - h) / 2;
-  const top = Math.max(0, Math.round(dh - 0.1)), left = Math.max(0, Math.round(dw - 0.1));
+  const top = Math.max(0, roundHalfEven(dh - 0.1)), left = Math.max(0, roundHalfEven(dw - 0.1));
   return { w, h, box: { ...base, scale: r, padLeft: left, padTop: top } };
+}
+
+/** Python's round(): halves go to the even neighbour (the reference preprocessors are Python). */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
 }
 
 /** 8-bit luma of PIL's convert('L') (ITU-R 601-2, fixed point, rounded). */
