@@ -1,13 +1,14 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
 import { UserError } from '../../errors.js';
+import { checkUpgradable } from '../../quant/opset-upgrade.js';
 import { calibrateModel, cacheOf, countImages, missingWarning, rankLookup, writeCache, writeQdqModel } from '../../quant/calibration-pipeline.js';
 import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calibrators.js';
 import { trtVersionNumber } from '../../quant/calibration-cache.js';
 import type { PlacementPolicy } from '../../quant/placement.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
-import { runSweepCommand, sweepFlags, type SweepArgs } from '../../quant-sweep/sweep-command.js';
+import { runSweepCommand, sweepFlags, type SweepArgs } from '../sweep-command.js';
 
 /** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */
 type CalibrateArgs = SweepArgs;
@@ -26,6 +27,8 @@ export const command: CommandModule<object, CalibrateArgs> = {
     const version = trtVersionNumber(argv['trt-version']);
     const c0 = toCalibrationArgs(argv);
     const model = loadModel(argv.model);
+    // A --qdq model this model cannot become must fail before the cache is written, not after.
+    if (argv.qdq) checkUpgradable(model.proto, argv.model);
     const total = countImages(c0.specs);
     const bar = progressBar(`calibrating (${calibrator})`, total === undefined ? undefined : Math.min(total, c0.maxImages));
     let cal;

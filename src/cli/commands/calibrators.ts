@@ -10,7 +10,7 @@ import { CALIBRATORS, parseCalibrator } from '../../quant/calibrators.js';
 import { formatCalibratorsReport } from '../../quant/calibrators-report.js';
 import { runCalibrators } from '../../quant/calibrators-run.js';
 import type { PlacementPolicy } from '../../quant/placement.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
 import { jsonOption, toJsonTarget, toScoreChannels } from '../options.js';
 import { numberFlag, numeric } from '../flag-values.js';

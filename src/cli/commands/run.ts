@@ -7,7 +7,7 @@ import { inputOptions, inputSpecs, int8Option, maxMemoryOption, polygraphyOutput
 import { pathFlag } from '../flag-values.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
@@ -50,6 +50,9 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const dumpDir = pathFlag(a, 'dump');
   const maxBytesPerRun = toMaxBytes(a);
   const threads = toThreads(a);
+  for (const flag of ['engine-dir', 'trt-cache']) {
+    if (a[flag] !== undefined && a.backend !== 'tensorrt') throw new UserError(`--${flag} applies to --backend tensorrt only`);
+  }
   const fp32 = openModel(a.fp32);
   const int8 = a.int8.map(openModel);
   const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
@@ -69,7 +72,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   progress.finish();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a });
+  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs: { specs: inputSpecs(a), options: inputOpts } });
   return report;
 }
 

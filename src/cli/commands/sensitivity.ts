@@ -6,7 +6,7 @@ import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { layerwiseSensitivity, type SensitivityResult } from '../../localize/sensitivity.js';
 import { parseMetric } from '../../localize/targets.js';
 import { inputOptions, inputSpecs, int8Option, jsonOption, scoreChannelsOption, threadsOption, toInputOptions, toJsonTarget, toScoreChannelPair, toThreads, toTop, topOption } from '../options.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { openModel } from './run.js';
 
 interface SensitivityArgs {

@@ -3,15 +3,15 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { loadModel, writeFileAtomic } from '../graph/onnx-model.js';
 import { UserError } from '../errors.js';
-import { toCalibrationArgs } from '../cli/calibration-options.js';
-import { toJsonTarget, toScoreChannelPair } from '../cli/options.js';
-import { progressBar, type Progress } from '../cli/progress.js';
+import { toCalibrationArgs } from './calibration-options.js';
+import { toJsonTarget, toScoreChannelPair } from './options.js';
+import { progressBar, type Progress } from '../report/progress.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { parseCalibrator } from '../quant/calibrators.js';
 import type { PlacementPolicy } from '../quant/placement.js';
-import { runCalibrationSweep, type SweepProgress } from './calibration-sweep.js';
-import { parseSweep } from './sweep-spec.js';
-import { formatSweepTable, sweepJson } from './sweep-report.js';
+import { runCalibrationSweep, type SweepProgress } from '../quant-sweep/calibration-sweep.js';
+import { parseSweep } from '../quant-sweep/sweep-spec.js';
+import { formatSweepTable, sweepJson } from '../quant-sweep/sweep-report.js';
 
 /** The flags `trt-diff calibrate` gains for --sweep, and the handler it branches to. */
 export interface SweepArgs {
