@@ -16,7 +16,6 @@ export const FLAG_TESTS: Record<string, string[]> = {
   '--eval': ['quant/yolo-calibrators.test.ts'],
   '--calibrators': ['quant/yolo-calibrators.test.ts'],
   '--break-db': ['quant/yolo-calibrators.test.ts'],
-  '--output': ['quant/yolo-calibrators.test.ts'],
   '--out': ['quant/yolo-calibrators.test.ts', 'quant/cli.test.ts'],
   '--model': ['quant/cli.test.ts'],
   '--fail-on-hazard': ['detect/hazard-lint.test.ts'],
