@@ -6,6 +6,7 @@ import { numel, shapeString } from '../tensor/tensor.js';
 import { loadImage, YOLO_PREPROCESS, type ImagePreprocess, type Letterbox } from './image-loader.js';
 import { isConstant, listFile, listFolder, parseInputSpec, type InputSpec } from './input-spec.js';
 import { readNpy } from './npy.js';
+import { checkRegularFile } from '../io/input-file.js';
 import { randomTensor } from './random.js';
 
 /** One set of feeds, given byte-identical to every model under comparison. */
@@ -189,6 +190,7 @@ async function imageSample(file: string, info: TensorInfo, opt: InputOptions): P
   const cDim = info.shape[nchw ? 1 : 3];
   const c = typeof cDim === 'number' && cDim > 0 ? cDim : 3;
   if (c !== 1 && c !== 3) throw new UserError(`model input ${info.name} has ${c} channels (${pre.layout.toUpperCase()}); images give 1 (grayscale) or 3${c === 640 || h === 3 || w === 3 ? '; try --nhwc / --no-nhwc' : ''}`, file);
+  checkRegularFile(file); // a FIFO named x.jpg would block the decoder forever
   const img = await loadImage(file, info.name, w, h, pre, c);
   return { id: file, feeds: { [info.name]: img.tensor }, image: { file, letterbox: img.letterbox } };
 }

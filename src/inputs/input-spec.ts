@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, invalidParameter } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-loader.js';
+import { checkRegularFile, ioProblem, readInputText } from '../io/input-file.js';
 
 /**
  * One `--input` value: `[NAME=]SOURCE`. NAME is a model input; without it the source feeds the
@@ -80,20 +81,17 @@ export function isSampleFile(f: string): boolean {
 
 /**
  * The sample files of a folder (images and .npy arrays), sorted by name; nothing is decoded. Other
- * entries (and ones that cannot be stat'ed, e.g. dangling links) are skipped with a warning, or
- * refused with `strict`. Subfolders are ignored.
+ * regular files are skipped with a warning, or refused with `strict`; subfolders are ignored.
  */
 export function listFolder(dir: string, opt: { strict?: boolean; warn?: (line: string) => void } = {}): string[] {
   const out: string[] = [];
   for (const f of fs.readdirSync(dir).sort().map((x) => path.join(dir, x))) {
     let st: fs.Stats;
-    try { st = fs.statSync(f); } catch {
-      if (opt.strict) throw new UserError('cannot read this folder entry (dangling link?)', f);
-      opt.warn?.(`warning: ${f}: cannot be read, skipped`);
-      continue;
-    }
+    // An entry that cannot be followed (dangling or looping link), a FIFO, socket or device is refused by name.
+    try { st = fs.statSync(f); } catch (e) { throw new UserError(`${ioProblem(e)}, in input folder`, f); }
     if (st.isDirectory()) continue;
-    if (st.isFile() && isSampleFile(f)) { out.push(f); continue; }
+    if (!st.isFile()) checkRegularFile(f);
+    if (isSampleFile(f)) { out.push(f); continue; }
     if (opt.strict) throw new UserError('not an image or .npy file in the input folder (remove it or drop --strict-inputs)', f);
     opt.warn?.(`warning: ${f}: not an image or .npy, skipped`);
   }
@@ -104,7 +102,7 @@ export function listFolder(dir: string, opt: { strict?: boolean; warn?: (line: s
 /** The lines of a list.txt (paths relative to the list's folder); refuses an empty list. */
 export function listFile(file: string): string[] {
   const dir = path.dirname(file);
-  const lines = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readInputText(file).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.length === 0) throw new UserError('image list is empty', file);
   return lines.map((l) => path.resolve(dir, l));
 }

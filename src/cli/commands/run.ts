@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadModel, inlineExternalData, hasExternalData, type OnnxModel } from '../../graph/onnx-model.js';
+import { loadModel, type OnnxModel } from '../../graph/onnx-model.js';
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
@@ -38,9 +38,7 @@ export function openModel(file: string): OnnxModel {
     // A prebuilt engine exposes only the outputs it was built with, and has no graph to pair through.
     throw new UserError('prebuilt engines expose only their own outputs: pass the ONNX models with --backend tensorrt, and trt-diff builds engines with every tensor marked', file);
   }
-  const m = loadModel(file);
-  if (hasExternalData(m)) inlineExternalData(m);
-  return m;
+  return loadModel(file); // external data inlined, sandboxed to the model folder
 }
 
 /** The main job, shared by `run` and `demo`. */
@@ -58,6 +56,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
+  const inputOptions = toInputOptions(a, warn);
   const result = await compareModels(fp32, int8, {
     observers,
     inputs: inputSpecs(a),
