@@ -1,11 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ROOT, YOLO, hasShared, tmpDir } from './helpers/paths.js';
-
-const CLI = path.join(ROOT, 'dist/cli/main.js');
-const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+import { YOLO, hasShared, tmpDir } from './helpers/paths.js';
+import { runCli as cli } from './helpers/cli.js';
 
 describe.skipIf(!hasShared)('trt-diff run (CLI, the main job)', () => {
   it('writes a JSON report with per-tensor metrics in topological order and a first divergence', () => {
