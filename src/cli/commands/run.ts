@@ -9,6 +9,9 @@ import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { progressBar } from '../../report/progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
+import type { Analysis } from '../../analysis/analysis.js';
+import { runWorkers, workerCount, writeShard } from '../sharding.js';
+import type { ComparisonResult } from '../../compare/compare-models.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
 
@@ -28,7 +31,10 @@ export function runBuilder<T>(y: Argv<T>) {
     .option('perturbation-check', { type: 'boolean', default: true, describe: 'also run the INT8 model uninstrumented on the first input and report how much exposing every tensor changes its outputs (--no-perturbation-check skips it)' })
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
     .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
-    .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' }))))));
+    .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' })
+    .option('workers', { type: 'number', describe: 'processes comparing disjoint samples, merged exactly (default: one per 4 cores; 1 with --html/--local/--dump/--polygraphy-json)', group: 'Scaling:' })
+    .option('shard', { type: 'string', describe: 'K/N: compare only samples i with i mod N = K-1 (with --partial; docs/scaling.md)', group: 'Scaling:' })
+    .option('partial', { type: 'string', describe: 'write this shard\'s mergeable sums to FILE instead of a report (`trt-diff merge` joins them)', group: 'Scaling:' }))))));
 }
 
 export function openModel(file: string): OnnxModel {
@@ -41,10 +47,22 @@ export function openModel(file: string): OnnxModel {
   return loadModel(file); // external data inlined, sandboxed to the model folder
 }
 
-/** The main job, shared by `run` and `demo`. */
+/** The run's parsed input options (warnings to stderr). */
+function runInputOptions(a: RunArgs) {
+  return toInputOptions(a, (s) => process.stderr.write(`${s}\n`));
+}
+
+/** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). */
 export async function runComparison(a: RunArgs): Promise<Report> {
-  const warn = (s: string) => process.stderr.write(`${s}\n`);
-  const inputOpts = toInputOptions(a, warn);
+  const workers = workerCount(a);
+  if (workers > 1) return runWorkers(a, workers);
+  const { fp32, int8, analyses, result } = await compareRun(a);
+  return finishReport(a, fp32, int8, analyses, result);
+}
+
+/** Runs the comparison (one shard of the inputs with `shard`), analyses observing it. */
+export async function compareRun(a: RunArgs, shard?: { index: number; count: number }) {
+  const inputOpts = runInputOptions(a);
   const dumpDir = pathFlag(a, 'dump');
   const maxBytesPerRun = toMaxBytes(a);
   const threads = toThreads(a);
@@ -56,8 +74,8 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
-  const inputOptions = toInputOptions(a, warn);
   const result = await compareModels(fp32, int8, {
+    shard,
     observers,
     inputs: inputSpecs(a),
     inputOptions: inputOpts,
@@ -69,9 +87,15 @@ export async function runComparison(a: RunArgs): Promise<Report> {
     onProgress: (n, s) => progress.update(n, s),
   });
   progress.finish();
+  return { fp32, int8, analyses, result };
+}
+
+/** The report of a comparison (run, or merged partial runs): divergence, then every analysis. */
+export async function finishReport(a: RunArgs, fp32: OnnxModel, int8: OnnxModel[], analyses: Analysis[], result: ComparisonResult): Promise<Report> {
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs: { specs: inputSpecs(a), options: inputOpts } });
+  const inputs = { specs: inputSpecs(a), options: runInputOptions(a) };
+  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs });
   return report;
 }
 
@@ -89,6 +113,7 @@ export const command = {
   describe: 'run FP32 and INT8 models on identical inputs and compare every tensor',
   builder: runBuilder,
   handler: async (argv: RunArgs) => {
+    if (argv.partial !== undefined || argv.shard !== undefined) return writeShard(argv);
     const table = toTableOptions(argv); // validate output flags before the long run
     const outputs = toReportOutputs(argv);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
