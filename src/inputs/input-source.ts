@@ -34,14 +34,16 @@ export interface InputOptions {
 
 /**
  * Concrete input shapes: symbolic spatial dims (H, W of a rank-4 image input in the preprocess
- * layout; the last two dims otherwise) become `imgsz`, every other symbolic dim 1.
+ * layout; the last two dims of rank 3) become `imgsz`, every other symbolic dim 1.
  */
 export function concreteShape(info: TensorInfo, imgsz: ImageSize = DEFAULT_IMGSZ, layout: ImagePreprocess['layout'] = 'nchw'): number[] {
   const spatial = spatialAxes(info.shape.length, layout);
   return info.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : i === spatial[0] ? imgsz.height : i === spatial[1] ? imgsz.width : 1));
 }
 
+/** H and W of an input: none below rank 3 (token ids, masks, feature vectors). */
 function spatialAxes(rank: number, layout: ImagePreprocess['layout']): [number, number] {
+  if (rank < 3) return [-1, -1];
   return rank === 4 && layout === 'nhwc' ? [1, 2] : [rank - 2, rank - 1];
 }
 

@@ -4,7 +4,7 @@ import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
 import { inputOptions, inputSpecs, int8Option, maxMemoryOption, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, threadsOption, toDivergenceOptions, toInputOptions, toJsonTarget, toMaxBytes, toReportOutputs, toTableOptions, toThreads } from '../options.js';
-import { pathFlag } from '../flag-values.js';
+import { MAX_THREADS, numeric, pathFlag } from '../flag-values.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { progressBar } from '../../report/progress.js';
@@ -32,7 +32,7 @@ export function runBuilder<T>(y: Argv<T>) {
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
     .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
     .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' })
-    .option('workers', { type: 'number', describe: 'processes comparing disjoint samples, merged exactly (default: one per 4 cores; 1 with --html/--local/--dump/--polygraphy-json)', group: 'Scaling:' })
+    .option('workers', { ...numeric, describe: `processes comparing disjoint samples, merged exactly (1 to ${MAX_THREADS}; default: one per 4 cores; 1 with --html/--local/--dump/--polygraphy-json)`, group: 'Scaling:' })
     .option('shard', { type: 'string', describe: 'K/N: compare only samples i with i mod N = K-1 (with --partial; docs/scaling.md)', group: 'Scaling:' })
     .option('partial', { type: 'string', describe: 'write this shard\'s mergeable sums to FILE instead of a report (`trt-diff merge` joins them)', group: 'Scaling:' }))))));
 }
