@@ -16,7 +16,6 @@ through IOBinding instead, so they never become numpy arrays, measured slower he
 
 Prints one JSON line (seconds: augment / sessions / per-image loop / total; tensors compared).
 """
-import argparse
 import json
 import math
 import os
@@ -26,6 +25,7 @@ import time
 
 import numpy as np
 import onnxruntime as ort
+from npy_reader import baseline_args  # bench/ is on sys.path: the script's folder
 from onnxruntime.quantization.qdq_loss_debug import (
     DEQUANT_OUTPUT_SUFFIX as DEQUANT_OUTPUT,
     _TENSOR_SAVE_POSTFIX as SAVE_POSTFIX,  # what modify_model_output_intermediate_tensors appends
@@ -56,17 +56,7 @@ def pairs(fp32_outputs, qdq_outputs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("fp32")
-    ap.add_argument("qdq")
-    ap.add_argument("list")
-    ap.add_argument("n", type=int)
-    ap.add_argument("--input-name", default="images")
-    ap.add_argument("--floor", action="store_true")
-    ap.add_argument("--threads", type=int, default=0)
-    a = ap.parse_args()
-    with open(a.list) as fh:
-        files = [l.strip() for l in fh if l.strip()][: a.n]
+    a, files = baseline_args((["--floor"], {"action": "store_true"}), (["--threads"], {"type": int, "default": 0}))
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
