@@ -94,7 +94,7 @@ export function countImages(specs: readonly string[]): number | undefined {
     try {
       const st = fs.statSync(s);
       if (st.isDirectory()) n += fs.readdirSync(s).filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).length;
-      else if (s.toLowerCase().endsWith('.txt')) n += fs.readFileSync(s, 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).length;
+      else if (st.isFile() && s.toLowerCase().endsWith('.txt')) n += fs.readFileSync(s, 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).length;
       else n += 1;
     } catch {
       return undefined;
