@@ -3,6 +3,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../graph/onnx-model.js';
 import type { PredictedBox } from './coco-map.js';
 import type { DecodeOptions } from './decode.js';
+import { readInputText } from '../io/input-file.js';
 import type { ImageRecord } from './head-observer.js';
 
 /**
@@ -38,8 +39,9 @@ export function writeDetectionsFile(file: string, data: DetectionsFile): void {
 
 export function readDetectionsFile(file: string): DetectionsFile {
   let data: DetectionsFile;
+  const text = readInputText(file);
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8')) as DetectionsFile;
+    data = JSON.parse(text) as DetectionsFile;
   } catch (e) {
     throw new UserError(`cannot read detections (${errorMessage(e)})`, file);
   }

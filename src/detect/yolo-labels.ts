@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
+import { readInputText } from '../io/input-file.js';
 import type { GroundTruthBox, XYWH } from './coco-map.js';
 
 export interface LabelBox { cls: number; bbox: XYWH }
@@ -17,7 +18,7 @@ export function labelFileFor(labelsDir: string, imageFile: string): string {
 export function readYoloLabels(file: string, width: number, height: number): LabelBox[] {
   if (!fs.existsSync(file)) return [];
   const out: LabelBox[] = [];
-  for (const [k, raw] of fs.readFileSync(file, 'utf8').split(/\r?\n/).entries()) {
+  for (const [k, raw] of readInputText(file).split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '') continue;
     const v = line.split(/\s+/).map(Number);

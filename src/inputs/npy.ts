@@ -30,7 +30,7 @@ export function parseNpy(bytes: Uint8Array, name: string, file = '<buffer>'): Te
   if (fortran) throw new UserError('Fortran-ordered .npy is not supported; save with np.ascontiguousarray', file);
   const dims = shapeText.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = dims.find((d) => !/^\d{1,15}L?$/.test(d));
-  if (bad !== undefined) throw new UserError(`malformed .npy header: shape dimension "${bad.slice(0, 40)}" is not a non-negative integer`, file);
+  if (bad !== undefined) throw new UserError(`malformed .npy header: shape dimension ${JSON.stringify(bad.slice(0, 40))} is not a non-negative integer`, file);
   const shape = dims.map((d) => Number(d.replace(/L$/, '')));
   const body = bytes.slice(start + headerLen);
   try {

@@ -110,9 +110,14 @@ export function openPolygraphySource(file: string, runner?: string): TensorSourc
   const read = (i: number): SourceEntry => {
     const t = picked.tensors[i];
     if (!t) throw new RangeError(`no tensor ${i} in ${file}`);
-    const b64 = t.data instanceof LazyString ? decodeRaw(readRange(fd, t.data.start, t.data.end), t.data.escaped) : t.data;
-    const bytes = Buffer.from(b64, 'base64');
-    return { sample: t.sample, iteration: t.iteration, pair: '', tensor: parseNpy(bytes, t.name, `${file} (runner "${picked.name}", output "${t.name}")`) };
+    const where = `${file} (runner "${picked.name}", output "${t.name}")`;
+    let b64: string;
+    try {
+      b64 = t.data instanceof LazyString ? decodeRaw(readRange(fd, t.data.start, t.data.end), t.data.escaped) : t.data;
+    } catch (e) {
+      throw new UserError(`array string is not valid JSON text (${errorMessage(e)})`, where);
+    }
+    return { sample: t.sample, iteration: t.iteration, pair: '', tensor: parseNpy(Buffer.from(b64, 'base64'), t.name, where) };
   };
   return {
     file, format: 'polygraphy-json', namedSamples: picked.namedSamples,

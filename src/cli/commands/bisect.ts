@@ -7,6 +7,7 @@ import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { searchFallbackSet, type FallbackSearchResult } from '../../localize/fallback-search.js';
 import { parseTarget } from '../../localize/targets.js';
 import { inputOptions, inputSpecs, int8Option, jsonOption, maxMemoryOption, scoreChannelsOption, threadsOption, toInputOptions, toJsonTarget, toMaxBytes, toScoreChannelPair, toThreads } from '../options.js';
+import { termName, termText } from '../../report/terminal-text.js';
 import { openModel } from './run.js';
 
 interface BisectArgs {
@@ -56,8 +57,9 @@ export function renderBisect(r: FallbackSearchResult, color: boolean): string {
     return lines.join('\n');
   }
   lines.push((r.met ? ansi.green : ansi.red)(`  keep ${r.set.length} op(s) in float → ${v(r.final)}${r.met ? '' : ' (target missed: the metric is not monotone here)'}`, color));
-  for (const o of r.set) lines.push(`    ${o.name}  (${o.opType}${o.localSqnrDb === null ? '' : `, local ${fmtDb(o.localSqnrDb)} dB`})`);
-  lines.push('  flags:', `    ModelOpt:   ${r.flags.modelopt}`, `    trtexec:    ${r.flags.trtexec}`, `    Polygraphy: ${r.flags.polygraphy}`);
+  for (const o of r.set) lines.push(`    ${termName(o.name)}  (${termName(o.opType, 24)}${o.localSqnrDb === null ? '' : `, local ${fmtDb(o.localSqnrDb)} dB`})`);
+  // Flags stay whole (they are meant to be pasted) but escaped: a name's control character must not reach a shell.
+  lines.push('  flags:', `    ModelOpt:   ${termText(r.flags.modelopt)}`, `    trtexec:    ${termText(r.flags.trtexec)}`, `    Polygraphy: ${termText(r.flags.polygraphy)}`);
   return lines.join('\n');
 }
 

@@ -7,6 +7,7 @@ import { layerwiseSensitivity, type SensitivityResult } from '../../localize/sen
 import { parseMetric } from '../../localize/targets.js';
 import { inputOptions, inputSpecs, int8Option, jsonOption, scoreChannelsOption, threadsOption, toInputOptions, toJsonTarget, toScoreChannelPair, toThreads, toTop, topOption } from '../options.js';
 import { progressBar } from '../../report/progress.js';
+import { termName } from '../../report/terminal-text.js';
 import { openModel } from './run.js';
 
 interface SensitivityArgs {
@@ -28,11 +29,11 @@ export function renderSensitivity(r: SensitivityResult, top: number, color: bool
     `  INT8 as given: ${v(r.int8)}   no op quantized: ${v(r.float)}`,
   ];
   const t = new Table({ head: ['rank', 'op', 'type', r.metric, ...(r.perImage ? ['worst image'] : [])], style: { head: [], border: [], compact: true } });
-  r.ops.slice(0, top > 0 ? top : undefined).forEach((o, i) => t.push([String(i + 1), o.name, o.opType, v(o.value), ...(r.perImage ? [o.worstImage ? `${o.worstImage.sample} (${v(o.worstImage.value)})` : ''] : [])]));
+  r.ops.slice(0, top > 0 ? top : undefined).forEach((o, i) => t.push([String(i + 1), termName(o.name, 60), termName(o.opType, 24), v(o.value), ...(r.perImage ? [o.worstImage ? `${termName(o.worstImage.sample, 60)} (${v(o.worstImage.value)})` : ''] : [])]));
   lines.push(t.toString());
   if (r.perImage) {
     lines.push(ansi.bold('images, worst first (INT8 as given; the op that hurts each most alone):', color));
-    for (const p of r.perImage.slice(0, top > 0 ? top : undefined)) lines.push(`  ${p.sample}: ${v(p.int8)}  worst op ${p.worstOp} (${v(p.worstOpValue)})`);
+    for (const p of r.perImage.slice(0, top > 0 ? top : undefined)) lines.push(`  ${termName(p.sample)}: ${v(p.int8)}  worst op ${termName(p.worstOp)} (${v(p.worstOpValue)})`);
   }
   return lines.join('\n');
 }

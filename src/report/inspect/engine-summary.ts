@@ -72,7 +72,7 @@ export function readEngineJson(file: string): EngineSummary {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`not valid JSON (${errorMessage(e)})`, file);
+    throw new UserError(`not valid JSON (${errorMessage(e).replace(/\s*\n\s*/g, ' ')})`, file);
   }
   const problem = engineJsonProblem(doc);
   if (problem) throw new UserError(`not a TensorRT engine inspector JSON (${problem})`, file);
