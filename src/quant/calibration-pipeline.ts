@@ -5,7 +5,6 @@ import { saveModel } from '../graph/onnx-model.js';
 import { UserError } from '../errors.js';
 import type { InputOptions } from '../inputs/input-source.js';
 import { countSamples } from '../inputs/input-spec.js';
-import { IMAGE_EXTENSIONS } from '../inputs/image-loader.js';
 import { collectActivations, type CollectedActivations } from './activation-collector.js';
 import { CALIBRATOR_INFO, computeAmaxes, histogramsFor, scaleOfAmax, type CalibratorName, type CalibratorOptions } from './calibrators.js';
 import { writeCalibrationCache, type CalibrationCache } from './calibration-cache.js';
