@@ -54,7 +54,8 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const warn = (s: string) => process.stderr.write(`${s}\n`);
   const progress = progressBar('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
-  const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
+  const runs = analyses.map((an) => an.start(a, fp32, int8));
+  const observers = runs.flatMap((r) => r.observers);
   const result = await compareModels(fp32, int8, {
     observers,
     inputs: a.input,
@@ -69,7 +70,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   progress.finish();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a });
+  for (const r of runs) await r.finish(report, { fp32, int8, result, args: a });
   return report;
 }
 
