@@ -57,8 +57,12 @@ function intAttr(lg: LogicalGraph, t: string, name: string, dflt: number): numbe
   return a ? Number(a.i) : dflt;
 }
 
-/** Axis of `from` that carries axis `axis` of `to` through a layout op, or null when the shapes do not tell. */
-function mapAxis(lg: LogicalGraph, to: string, axis: number, from: string): number | null {
+/**
+ * Axis of `from` that carries axis `axis` of `to` (`width` channels wide) through a layout op, or
+ * null when the shapes do not tell. An undeclared output shape (Reshape with a computed shape)
+ * keeps a last axis last, else the same axis when its width matches (flatten(2)-style merges).
+ */
+function mapAxis(lg: LogicalGraph, to: string, axis: number, from: string, width: number, last: boolean): number | null {
   const p = lg.producer.get(to)!;
   const so = lg.shapes.get(to), si = lg.shapes.get(from);
   if (p.opType === 'Identity' || p.opType === 'Cast') return axis;
@@ -67,7 +71,11 @@ function mapAxis(lg: LogicalGraph, to: string, axis: number, from: string): numb
     if (perm) return perm[axis] ?? null;
     return so ? so.length - 1 - axis : null;
   }
-  if (!so || !si || so.some((d) => d < 0) || si.some((d) => d < 0)) return null;
+  if (!si || si.some((d) => d < 0)) return null;
+  if (!so || so.some((d) => d < 0)) {
+    if (last && si[si.length - 1] === width) return si.length - 1;
+    return si[axis] === width ? axis : null;
+  }
   const before = numel(so.slice(0, axis));
   for (let j = 0; j < si.length; j++) if (numel(si.slice(0, j)) === before && si[j] === so[axis]) return j;
   return null;
@@ -83,38 +91,45 @@ interface Leaf { tensor: string; lo: number; hi: number }
  */
 function traceChannels(lg: LogicalGraph, output: string, axis: number, width: number, box: [number, number]): Leaf[] {
   const leaves: Leaf[] = [];
-  const visit = (t: string, ax: number, lo: number, hi: number, depth: number): void => {
+  const visit = (t: string, ax: number, lo: number, hi: number, depth: number, last: boolean): void => {
     const p = lg.producer.get(t);
     if (!p || depth > 64) { leaves.push({ tensor: t, lo, hi }); return; }
     if (LAYOUT_OPS.has(p.opType) && p.inputs.length === 1) {
-      const j = mapAxis(lg, t, ax, p.inputs[0]!);
+      const j = mapAxis(lg, t, ax, p.inputs[0]!, hi - lo, last);
       if (j === null) { leaves.push({ tensor: t, lo, hi }); return; }
-      visit(p.inputs[0]!, j, lo, hi, depth + 1);
+      const si = lg.shapes.get(p.inputs[0]!);
+      visit(p.inputs[0]!, j, lo, hi, depth + 1, si ? j === si.length - 1 : last && p.opType !== 'Transpose');
       return;
     }
     if (p.opType === 'Concat' && p.inputs.length >= 2) {
       const rank = lg.shapes.get(t)?.length ?? lg.shapes.get(p.inputs[0]!)?.length;
       let cAxis = intAttr(lg, t, 'axis', 1);
       if (cAxis < 0 && rank !== undefined) cAxis += rank;
-      if (cAxis !== ax) { for (const i of p.inputs) visit(i, ax, lo, hi, depth + 1); return; }
+      if (cAxis !== ax) { for (const i of p.inputs) visit(i, ax, lo, hi, depth + 1, last); return; }
       const w = p.inputs.map((i) => lg.shapes.get(i)?.[ax]);
       if (w.every((x) => x !== undefined && x > 0)) {
         let off = lo;
-        p.inputs.forEach((i, k) => { visit(i, ax, off, off + w[k]!, depth + 1); off += w[k]!; });
+        p.inputs.forEach((i, k) => { visit(i, ax, off, off + w[k]!, depth + 1, last); off += w[k]!; });
         return;
       }
+      // Undeclared widths: inputs made by a score activation are the scores, the others (at the box end) the box.
       const score = p.inputs.map((i) => SCORE_ACTIVATIONS.has(producerOp(lg, i)));
-      if (p.inputs.length === 2 && score[0] !== score[1] && (box[0] === lo || box[1] === hi)) {
-        const boxFirst = box[0] === lo;
-        const [bi, si] = score[0] ? [p.inputs[1]!, p.inputs[0]!] : [p.inputs[0]!, p.inputs[1]!];
-        visit(bi, ax, boxFirst ? box[0] : box[1] - 4, boxFirst ? box[0] + 4 : box[1], depth + 1);
-        visit(si, ax, boxFirst ? box[0] + 4 : lo, boxFirst ? hi : box[1] - 4, depth + 1);
+      const nBox = score.filter((x) => !x).length;
+      const boxFirst = box[0] === lo, boxLast = box[1] === hi;
+      const contiguous = boxFirst ? score.slice(0, nBox).every((x) => !x) : score.slice(score.length - nBox).every((x) => !x);
+      if (nBox > 0 && nBox < score.length && contiguous && (boxFirst || boxLast)) {
+        const [b0, b1] = boxFirst ? [box[0], box[0] + 4] : [box[1] - 4, box[1]];
+        p.inputs.forEach((i, k) => {
+          if (score[k]) visit(i, ax, boxFirst ? b1 : lo, boxFirst ? hi : b0, depth + 1, last);
+          else visit(i, ax, b0, b1, depth + 1, last);
+        });
         return;
       }
     }
     leaves.push({ tensor: t, lo, hi });
   };
-  visit(output, axis, 0, width, 0);
+  const rank = lg.shapes.get(output)?.length;
+  visit(output, axis, 0, width, 0, rank !== undefined && axis === rank - 1);
   return leaves;
 }
 
@@ -222,14 +237,22 @@ function singleOutputCandidates(lg: LogicalGraph, out: string): { layout: Detect
   return [];
 }
 
-/** Box and score outputs of a two-output head: [1, A, 4] and [1, A, K] with the same A. */
+/**
+ * Box and score outputs of a two-output head: [1, A, 4] and [1, A, K] with the same A. Where both
+ * could be boxes (K = 4), the pair whose box output comes from a Sigmoid or decode arithmetic and
+ * whose scores come from a score activation wins.
+ */
 function twoOutputCandidate(lg: LogicalGraph, fields: HeadFields = {}): { layout: DetectorLayout; why?: string } | null {
   const shape = (o: string) => lg.shapes.get(o);
-  const boxes = lg.outputs.filter((o) => shape(o)?.length === 3 && shape(o)![2] === 4);
-  for (const b of boxes) {
-    const A = shape(b)![1]!;
-    const sc = lg.outputs.find((o) => o !== b && shape(o)?.length === 3 && shape(o)![1] === A && shape(o)![2]! >= 1);
-    if (!sc) continue;
+  const pairs: { b: string; sc: string; rank: number }[] = [];
+  for (const b of lg.outputs.filter((o) => shape(o)?.length === 3 && shape(o)![2] === 4)) {
+    for (const sc of lg.outputs.filter((o) => o !== b && shape(o)?.length === 3 && shape(o)![1] === shape(b)![1] && shape(o)![2]! >= 1)) {
+      const bo = producerOp(lg, b), so = producerOp(lg, sc);
+      pairs.push({ b, sc, rank: (bo === 'Sigmoid' ? 2 : 0) + (SCORE_ACTIVATIONS.has(so) ? 1 : 0) - (SCORE_ACTIVATIONS.has(bo) && bo !== 'Sigmoid' ? 4 : 0) });
+    }
+  }
+  pairs.sort((x, y) => y.rank - x.rank);
+  for (const { b, sc } of pairs) {
     const K = shape(sc)![2]!;
     const boxOp = producerOp(lg, b), scoreOp = producerOp(lg, sc);
     if (boxOp === 'Sigmoid') {
@@ -237,10 +260,10 @@ function twoOutputCandidate(lg: LogicalGraph, fields: HeadFields = {}): { layout
       const preset = scoreOp === 'Sigmoid' ? { ...PRESETS.rtdetr, activation: 'none' as const } : scoreOp === 'Softmax' ? { ...PRESETS.detr, activation: 'none' as const } : PRESETS.detr;
       return { layout: layoutFrom({ ...preset, ...fields }, scoreOp === 'Sigmoid' ? 'rtdetr' : 'detr', b, sc) };
     }
-    const scores = scoreOp === 'Softmax' ? { ...PRESETS.ssd } : { ...PRESETS.retinanet, activation: scoreOp === 'Sigmoid' ? 'none' as const : 'sigmoid' as const };
+    if (scoreOp === 'Softmax' && K < 2) continue;
     const family = scoreOp === 'Softmax' ? 'ssd' : 'retinanet';
-    if (scoreOp === 'Softmax' && K < 2) return null;
-    const layout = layoutFrom({ ...scores, boxFormat: family === 'ssd' ? 'xyxy-norm' : 'xyxy', ...fields }, family, b, sc);
+    const scores = family === 'ssd' ? { ...PRESETS.ssd } : { ...PRESETS.retinanet, activation: scoreOp === 'Sigmoid' ? 'none' as const : 'sigmoid' as const };
+    const layout = layoutFrom({ ...scores, ...fields }, family, b, sc);
     if (layout.boxFormat !== 'priors' && rawBoxes(lg, layout)) {
       return { layout: { ...layout, boxFormat: 'priors' }, why: `the box output ${b} is raw deltas from convolutions (no decode in the graph): pass --head ${family},priors=<priors.npy> to decode it` };
     }
