@@ -14,11 +14,17 @@ export const VERDICT_THRESHOLDS = {
   anchorsAboveRatio: 0.5,
   /** ...or the class probabilities' SQNR is below this (error power at least half the signal)... */
   scoreSqnrDb: 3,
-  /** ...or fewer than this share of FP32's confident anchors keep their best class. */
-  classAgreement: 0.5,
+  /** ...or fewer than this share of FP32's confident anchors keep their best class (healthy: 0.95-1.00)... */
+  classAgreement: 0.8,
+  /**
+   * ...or (class and objectness alike) a tensor of the branch makes a catastrophic error by itself
+   * (SQNR below `catastrophicDb`, `originDropDb` below its inputs) and the branch's output channels
+   * are below `branchOutputSqnrDb`.
+   */
+  branchOutputSqnrDb: 20,
   /** Objectness is damaged by the same three tests on the objectness channel (ratio, anchors, SQNR). */
   objectnessRatio: 0.5,
-  objectnessSqnrDb: 3,
+  objectnessSqnrDb: 12,
   /** Boxes drift when the box channels' SQNR is below this... */
   boxSqnrDb: 20,
   /** ...or the median IoU of FP32/INT8 boxes on FP32's confident top-k anchors is below this... */
@@ -92,9 +98,22 @@ function ratio(a: number, b: number): number {
 }
 
 /** Class rules; anchor-count and max-score rules belong to objectness instead when objectness is damaged. */
-function classRules(out: HeadOutputSummary, objDamaged: boolean, th: VerdictThresholds): Rule[] {
+/** The branch's worst tensor that makes a catastrophic error by itself, if any. */
+function catastrophicLayer(branch: BranchSummary | undefined, th: VerdictThresholds): CurvePoint | undefined {
+  const worst = branch?.curve.filter(made(th)).sort((a, b) => a.sqnrDb - b.sqnrDb)[0];
+  return worst && worst.sqnrDb < th.catastrophicDb ? worst : undefined;
+}
+
+function ownLayerRule(what: string, branch: BranchSummary | undefined, outSqnrDb: number, th: VerdictThresholds): Rule {
+  const w = catastrophicLayer(branch, th);
+  return [w !== undefined && outSqnrDb < th.branchOutputSqnrDb,
+    `${what}-branch tensor ${w?.tensor} makes its own error: SQNR ${db(w?.sqnrDb ?? NaN)} dB (< ${th.catastrophicDb}), ${db(w?.dropDb ?? NaN)} dB below its inputs; ${what} output SQNR ${db(outSqnrDb)} dB < ${th.branchOutputSqnrDb}`];
+}
+
+function classRules(out: HeadOutputSummary, objDamaged: boolean, branch: BranchSummary | undefined, th: VerdictThresholds): Rule[] {
   const a = out.anchorsAboveConf, aboveRatio = ratio(a.int8, a.fp32);
   return [
+    ownLayerRule('class', branch, out.scoreSqnrDb, th),
     [!objDamaged && out.maxScore.ratio < th.maxScoreRatio, `max detection score ${f3(out.maxScore.int8)} vs FP32 ${f3(out.maxScore.fp32)} (ratio ${f3(out.maxScore.ratio)} < ${th.maxScoreRatio})`],
     [!objDamaged && aboveRatio < th.anchorsAboveRatio, `${a.int8} anchors above conf ${a.conf} vs ${a.fp32} in FP32 (${(aboveRatio * 100).toFixed(0)}% < ${th.anchorsAboveRatio * 100}%)`],
     [out.scoreSqnrDb < th.scoreSqnrDb, `class-score SQNR ${db(out.scoreSqnrDb)} dB < ${th.scoreSqnrDb} dB`],
@@ -102,11 +121,12 @@ function classRules(out: HeadOutputSummary, objDamaged: boolean, th: VerdictThre
   ];
 }
 
-function objectnessRules(out: HeadOutputSummary, th: VerdictThresholds): Rule[] {
+function objectnessRules(out: HeadOutputSummary, branch: BranchSummary | undefined, th: VerdictThresholds): Rule[] {
   const o = out.objectness;
   if (!o) return [];
   const aboveRatio = ratio(o.above.int8, o.above.fp32);
   return [
+    ownLayerRule('objectness', branch, o.sqnrDb, th),
     [o.max.ratio < th.objectnessRatio, `max objectness ${f3(o.max.int8)} vs FP32 ${f3(o.max.fp32)} (ratio ${f3(o.max.ratio)} < ${th.objectnessRatio})`],
     [aboveRatio < th.objectnessRatio, `${o.above.int8} anchors with objectness above conf vs ${o.above.fp32} in FP32 (${(aboveRatio * 100).toFixed(0)}% < ${th.objectnessRatio * 100}%)`],
     [o.sqnrDb < th.objectnessSqnrDb, `objectness SQNR ${db(o.sqnrDb)} dB < ${th.objectnessSqnrDb} dB`],
@@ -115,8 +135,8 @@ function objectnessRules(out: HeadOutputSummary, th: VerdictThresholds): Rule[] 
 
 function boxRules(out: HeadOutputSummary, box: BranchSummary | undefined, th: VerdictThresholds): Rule[] {
   const share = out.boxIou.share50_95;
-  const worst = box?.curve.filter(made(th)).sort((a, b) => a.sqnrDb - b.sqnrDb)[0];
-  const catastrophic = worst !== undefined && worst.sqnrDb < th.catastrophicDb;
+  const worst = catastrophicLayer(box, th);
+  const catastrophic = worst !== undefined;
   return [
     [out.boxSqnrDb < th.boxSqnrDb, `box SQNR ${db(out.boxSqnrDb)} dB < ${th.boxSqnrDb} dB`],
     [out.boxIouMedian < th.boxIou, `median IoU of confident anchors' boxes ${f3(out.boxIouMedian)} < ${th.boxIou}`],
@@ -134,9 +154,9 @@ function boxRules(out: HeadOutputSummary, box: BranchSummary | undefined, th: Ve
  */
 export function judge(out: HeadOutputSummary, branches: BranchSummary[], head: DetectorHead, th: VerdictThresholds = VERDICT_THRESHOLDS): Verdict {
   const branch = (l: string) => branches.find((b) => b.label === l);
-  const obj = objectnessRules(out, th);
+  const obj = objectnessRules(out, branch('objectness'), th);
   const objectnessDamaged = obj.some(([hit]) => hit);
-  const cls = classRules(out, objectnessDamaged, th);
+  const cls = classRules(out, objectnessDamaged, branch('class'), th);
   const box = boxRules(out, branch('box'), th);
   const classDamaged = cls.some(([hit]) => hit);
   const boxDamaged = box.some(([hit]) => hit);
