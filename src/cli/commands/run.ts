@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
@@ -56,10 +56,11 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const runs = analyses.map((an) => an.start(a, fp32, int8));
   const observers = runs.flatMap((r) => r.observers);
+  const inputOptions = toInputOptions(a, warn);
   const result = await compareModels(fp32, int8, {
     observers,
     inputs: a.input,
-    inputOptions: toInputOptions(a, warn),
+    inputOptions,
     dumpDir: a.dump,
     maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
     threads: a.threads,
@@ -70,7 +71,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   progress.finish();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  for (const r of runs) await r.finish(report, { fp32, int8, result, args: a });
+  for (const r of runs) await r.finish(report, { fp32, int8, result, args: a, inputs: { specs: a.input, options: inputOptions } });
   return report;
 }
 
