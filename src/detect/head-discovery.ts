@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { numel } from '../tensor/tensor.js';
+import { initializerValues } from '../graph/initializers.js';
 import { ancestors, commonDominators, descendants, type LogicalGraph } from './logical-graph.js';
 import { PRESETS, layoutFrom, resolveRange, type ChannelRange, type DetectorLayout, type HeadFields, type HeadSpec } from './head-spec.js';
 
@@ -83,6 +84,28 @@ function mapAxis(lg: LogicalGraph, to: string, axis: number, from: string, width
 
 interface Leaf { tensor: string; lo: number; hi: number }
 
+/** Integer values of a Constant node's output (torch exports pass Unsqueeze axes that way). */
+function constInts(lg: LogicalGraph, name: string): number[] | undefined {
+  const k = lg.index.producer.get(name);
+  const n = k === undefined ? undefined : lg.index.nodes[k];
+  const t = n?.opType === 'Constant' ? n.attribute.find((a) => a.name === 'value')?.t : undefined;
+  return t ? Array.from(initializerValues(t), Number) : undefined;
+}
+
+/**
+ * Width of `t` on channel axis `ax`: declared, or 1 when `t` is an Unsqueeze that inserts that axis
+ * (a per-anchor scalar such as YOLOv10's score and class id).
+ */
+function widthOf(lg: LogicalGraph, t: string, ax: number, last: boolean): number | undefined {
+  const d = lg.shapes.get(t)?.[ax];
+  if (d !== undefined && d > 0) return d;
+  const p = lg.producer.get(t);
+  if (p?.opType !== 'Unsqueeze') return undefined;
+  const attr = p.node.attribute.find((a) => a.name === 'axes')?.ints.map(Number);
+  const axes = attr && attr.length > 0 ? attr : constInts(lg, p.node.input[1] ?? '');
+  return axes?.some((a) => a === ax || (a === -1 && last)) ? 1 : undefined;
+}
+
 /**
  * Which tensors wrote which output channels: walk back from `output` along its channel axis
  * through layout ops and Concats (split by the inputs' channel counts on the channel axis, the same
@@ -106,7 +129,9 @@ function traceChannels(lg: LogicalGraph, output: string, axis: number, width: nu
       let cAxis = intAttr(lg, t, 'axis', 1);
       if (cAxis < 0 && rank !== undefined) cAxis += rank;
       if (cAxis !== ax) { for (const i of p.inputs) visit(i, ax, lo, hi, depth + 1, last); return; }
-      const w = p.inputs.map((i) => lg.shapes.get(i)?.[ax]);
+      const w = p.inputs.map((i) => widthOf(lg, i, ax, last));
+      const unknown = w.filter((x) => x === undefined).length;
+      if (unknown === 1 && hi - lo < Number.MAX_SAFE_INTEGER / 2) w[w.indexOf(undefined)] = hi - lo - w.reduce<number>((n, x) => n + (x ?? 0), 0);
       if (w.every((x) => x !== undefined && x > 0)) {
         let off = lo;
         p.inputs.forEach((i, k) => { visit(i, ax, off, off + w[k]!, depth + 1, last); off += w[k]!; });

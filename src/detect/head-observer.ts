@@ -4,7 +4,7 @@ import { accumulateArrays, finalize, newAccumulator, type MetricAccumulator } fr
 import type { Sample } from '../inputs/input-source.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
-import { iou, type Detection } from './boxes.js';
+import { iou, type Box, type Detection } from './boxes.js';
 import { toPredicted, type PredictedBox } from './coco-map.js';
 import { anchorBestClass, anchorMaxScores, type DecodeOptions, type HeadView } from './decode.js';
 import { HeadDecoder } from './head-decoder.js';
@@ -99,6 +99,13 @@ function maxOf(a: Float32Array): number {
   return m;
 }
 
+/** The anchor of `v` whose box overlaps `box` most (first on ties). */
+function bestOverlap(box: Box, v: HeadView): number {
+  let best = 0, m = -1;
+  for (let a = 0; a < v.anchors; a++) { const x = iou(box, v.box(a)); if (x > m) { m = x; best = a; } }
+  return best;
+}
+
 function countAbove(a: Float32Array, t: number): number {
   let n = 0;
   for (const v of a) if (v > t) n++;
@@ -119,8 +126,16 @@ export class HeadObserver implements SampleObserver {
   private readonly stats: CandidateStats[];
   readonly decoder: HeadDecoder;
 
+  /**
+   * End-to-end outputs sorted by score (a class-id channel, YOLOv10): slot k of FP32 and INT8 need
+   * not be the same object, so each FP32 slot is paired with the INT8 slot overlapping it most (IoU
+   * at least matchIou), and the slot-wise box SQNR is not judged.
+   */
+  readonly sortedSlots: boolean;
+
   constructor(readonly layout: DetectorLayout, readonly opt: HeadObserverOptions, candidates: number) {
     this.decoder = new HeadDecoder(layout);
+    this.sortedSlots = layout.classChannel !== undefined;
     this.stats = Array.from({ length: candidates }, () => ({
       score: newAccumulator(), box: newAccumulator(), obj: newAccumulator(),
       maxScore: { fp32: -Infinity, int8: -Infinity }, maxScoreRatios: [], maxObj: { fp32: -Infinity, int8: -Infinity }, maxObjRatios: [],
@@ -169,10 +184,14 @@ export class HeadObserver implements SampleObserver {
       st.above.int8 += countAbove(iMax, conf);
       const iTop = new Set(topK(iMax, this.opt.topK));
       st.topkOverlap.push(fTop.filter((a) => iTop.has(a)).length / Math.max(1, fTop.length));
-      // Box and class agreement on the anchors that matter: FP32's top k that FP32 is confident about.
+      // Box and class agreement on the anchors that matter: FP32's top k that FP32 is confident about,
+      // against the same INT8 anchor (or, for score-sorted end-to-end slots, the INT8 slot that overlaps it most).
       for (const a of fConfident) {
-        st.boxIous.push(iou(fv.box(a), iv.box(a)));
-        st.sameClass.push(fCls[a] === iCls[a] ? 1 : 0);
+        const b = this.sortedSlots ? bestOverlap(fv.box(a), iv) : a;
+        const v = iou(fv.box(a), iv.box(b));
+        if (this.sortedSlots && v < this.opt.matchIou) continue; // the object is not among INT8's slots: detection-level loss
+        st.boxIous.push(v);
+        st.sameClass.push(fCls[a] === iCls[b] ? 1 : 0);
       }
       const iDets = dec.detections(iv, this.opt.detect, sample);
       if (this.firstImage?.file === sample.id) this.firstImage.int8[k] = iDets;

@@ -42,6 +42,7 @@ describe.skipIf(!py.ok)('detector head families (torch-exported, ORT-quantized)'
 
   const cases: [family: string, expectedFamily: string, faults: Record<string, string>][] = [
     ['yolov8', 'yolov8', { class: 'classness collapse', box: 'box drift' }],
+    ['yolov10', 'yolov10', { class: 'classness collapse', box: 'box drift' }],
     ['yolov5', 'yolov5', { class: 'classness collapse', box: 'box drift', objectness: 'objectness collapse' }],
     ['yolox', 'yolox', { class: 'classness collapse', box: 'box drift', objectness: 'objectness collapse' }],
     ['ssd', 'ssd', { class: 'classness collapse', box: 'box drift' }],
@@ -87,12 +88,12 @@ describe.skipIf(!py.ok)('detector head families (torch-exported, ORT-quantized)'
     expect(r.class!.verdict!.findings).toEqual(['class']);
   });
 
-  it('yolov10 end to end by preset: clean ok, box fault is box drift (auto-discovery does not see through TopK/Gather)', { timeout: 120_000 }, async () => {
+  it('yolov10 by preset: the same head as discovered, no NMS, score-sorted slots paired by overlap', { timeout: 120_000 }, async () => {
     const r = await compare('yolov10', 'yolov10');
-    expect(r.clean!.head.family).toBe('yolov10');
-    expect(r.clean!.head.layout!.nms).toBe(false);
+    expect(r.clean!.head.source).toBe('manual');
+    expect(r.clean!.head.layout).toMatchObject({ family: 'yolov10', classChannel: 5, nms: false, boxFormat: 'xyxy' });
     expect(r.clean!.verdict!.verdict).toBe('ok');
     expect(r.box!.verdict!.verdict).toBe('box drift');
-    expect(r.class!.verdict!.findings).toContain('class');
+    expect(r.class!.verdict!.verdict).toBe('classness collapse');
   });
 });
