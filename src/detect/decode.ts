@@ -164,7 +164,7 @@ export function headView(boxT: Tensor, scoreT: Tensor, l: DetectorLayout, input:
   const score = !objectness
     ? (a: number, c: number) => classProbs[a * C + c]!
     : l.combine === 'fastestdet'
-      ? (a: number, c: number) => Math.pow(Math.max(objectness[a]!, 0), 0.6) * Math.pow(Math.max(classProbs[a * C + c]!, 0), 0.4)
+      ? (a: number, c: number) => Math.max(objectness[a]!, 0) ** 0.6 * Math.max(classProbs[a * C + c]!, 0) ** 0.4
       : (a: number, c: number) => objectness[a]! * classProbs[a * C + c]!;
   return {
     anchors: A,
@@ -211,7 +211,9 @@ export function decodeDetections(v: HeadView, opt: DecodeOptions, letterbox?: Le
       let box: Box | undefined;
       for (let c = 0; c < v.classes; c++) {
         const s = v.score(a, c);
-        if (s > opt.conf) cands.push({ box: (box ??= v.box(a)), score: s, cls: v.label(a, c), anchor: a });
+        if (s <= opt.conf) continue;
+        box ??= v.box(a);
+        cands.push({ box, score: s, cls: v.label(a, c), anchor: a });
       }
     } else {
       let best = -Infinity, cls = -1;
