@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { runBuilder, runComparison, type RunArgs } from '../../src/cli/commands/run.js';
 import type { HeadAnalysisResult } from '../../src/detect/head-analysis.js';
 import { ROOT, pythonWith, tmpDir } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
 
 type Found = Extract<HeadAnalysisResult, { found: true }>;
 
@@ -95,5 +96,21 @@ describe.skipIf(!py.ok)('detector head families (torch-exported, ORT-quantized)'
     expect(r.clean!.verdict!.verdict).toBe('ok');
     expect(r.box!.verdict!.verdict).toBe('box drift');
     expect(r.class!.verdict!.verdict).toBe('classness collapse');
+  });
+
+  it('CLI: --head PRESET,key=value decodes and prints the verdict; --head off; a bad --head is one line, exit 2', { timeout: 180_000 }, () => {
+    const f = meta.families.ssd_raw!;
+    const base = ['run', '--fp32', path.join(dir, f.fp32), '--int8', path.join(dir, f.faults.box!.model), '-i', path.join(dir, meta.inputs[0]!)];
+    const ok = runCli([...base, '--head', `ssd,format=priors,priors=${path.join(dir, meta.priors)},variances=0.1/0.2`]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('detector head (manual) of ssd_raw_box.onnx: ssd: boxes=boxes scores=scores AxC (priors; background=0)');
+    expect(ok.stdout).toContain('VERDICT: box drift — starts at /loc.0/loc.0.1/Conv_output_0');
+    const off = runCli([...base, '--head', 'off']);
+    expect(off.status).toBe(0);
+    expect(off.stdout).not.toContain('detector head');
+    const bad = runCli([...base, '--head', 'ssd,format=priors']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('format=priors needs priors=<file.npy>');
   });
 });
