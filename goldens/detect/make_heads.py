@@ -235,19 +235,20 @@ def families():
 
 
 class Reader(CalibrationDataReader):
-    def __init__(self, inputs):
-        self.it = iter([{'images': x} for x in inputs])
+    def __init__(self, inputs, name='images'):
+        self.it = iter([{name: x} for x in inputs])
 
     def get_next(self):
         return next(self.it, None)
 
 
 def coarser_weights(src, dst, node_name, channels):
-    """Requantise the int8 weight of `node_name` (Conv W / MatMul B, through its DequantizeLinear)
-    on a grid COARSER times coarser, for the given output channels (all when None)."""
+    """Requantise the int8 weight of `node_name` (Conv W / MatMul B, through its DequantizeLinear;
+    or the node whose float weight was named `node_name`) on a grid COARSER times coarser, for the
+    given output channels (all when None)."""
     m = onnx.load(src)
     g = m.graph
-    node = next(n for n in g.node if n.name == node_name)
+    node = next((n for n in g.node if n.name == node_name), None) or next(n for n in g.node if n.op_type in ('Conv', 'MatMul') and len(n.input) > 1 and n.input[1].startswith(node_name + '_'))
     inits = {t.name: t for t in g.initializer}
     producers = {o: n for n in g.node for o in n.output}
     dq = producers[node.input[1]]
@@ -272,6 +273,7 @@ def coarser_weights(src, dst, node_name, channels):
     inits[dq.input[0]].CopyFrom(numpy_helper.from_array(q2, dq.input[0]))
     inits[dq.input[1]].CopyFrom(numpy_helper.from_array(new_scale.astype(np.float32), dq.input[1]))
     onnx.save(m, dst)
+    return node.output[0]
 
 
 def main(out):
@@ -307,8 +309,8 @@ def main(out):
         written = {}
         for fault, (node, channels) in faults.items():
             dst = os.path.join(out, f'{name}_{fault}.onnx')
-            coarser_weights(int8, dst, node, channels)
-            written[fault] = {'model': os.path.basename(dst), 'node': node, 'channels': channels}
+            output = coarser_weights(int8, dst, node, channels)
+            written[fault] = {'model': os.path.basename(dst), 'node': node, 'output': output, 'channels': channels}
         meta['families'][name] = {'fp32': os.path.basename(fp32), 'int8': os.path.basename(int8), 'faults': written, 'outputs': outs, 'head': head}
     with open(os.path.join(out, 'heads.json'), 'w') as f:
         json.dump(meta, f, indent=1)
