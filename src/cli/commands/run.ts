@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadModel, inlineExternalData, hasExternalData, type OnnxModel } from '../../graph/onnx-model.js';
+import { loadModel, type OnnxModel } from '../../graph/onnx-model.js';
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
@@ -42,9 +42,7 @@ export function openModel(file: string): OnnxModel {
     // A prebuilt engine exposes only the outputs it was built with, and has no graph to pair through.
     throw new UserError('prebuilt engines expose only their own outputs: pass the ONNX models with --backend tensorrt, and trt-diff builds engines with every tensor marked', file);
   }
-  const m = loadModel(file);
-  if (hasExternalData(m)) inlineExternalData(m);
-  return m;
+  return loadModel(file); // external data inlined, sandboxed to the model folder
 }
 
 /** The main job, shared by `run` and `demo`. */
