@@ -5,7 +5,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { ANALYSES } from '../analysis/registry.js';
-import type { Analysis } from '../analysis/analysis.js';
+import type { StartedAnalysis } from '../analysis/analysis.js';
 import { modelSha256 } from '../compare/compare-models.js';
 import { mergePartials, readPartial, toPartial, writePartial, type PartialRun } from '../compare/partial.js';
 import type { Report } from '../report/report.js';
@@ -32,7 +32,7 @@ export function parseShard(s: string | undefined): { index: number; count: numbe
 /** The analyses this run enables that cannot merge across shards, as the flags that enable them. */
 function unmergeable(a: RunArgs): string[] {
   const flags: Record<string, string> = { histograms: '--html', local: '--local' };
-  const out = ANALYSES.filter((an) => an.enabled(a) && an.observers && !an.partial).map((an) => flags[an.name] ?? `the ${an.name} analysis`);
+  const out = ANALYSES.filter((an) => an.enabled(a) && !an.shardable).map((an) => flags[an.name] ?? `the ${an.name} analysis`);
   if (a.dump) out.push('--dump');
   if (a['polygraphy-json']) out.push('--polygraphy-json');
   return out;
@@ -73,9 +73,9 @@ export async function writeShard(a: RunArgs): Promise<void> {
 export async function comparePart(a: RunArgs, shard: { index: number; count: number }): Promise<PartialRun> {
   const blockers = unmergeable(a).filter((f) => f !== '--dump'); // each shard may dump to its own folder
   if (blockers.length) throw new UserError(`${blockers.join(', ')} cannot be merged across shards: drop it, or run without --partial`);
-  const { analyses, result } = await compareRun(a, shard);
+  const { runs, result } = await compareRun(a, shard);
   const args = Object.fromEntries(Object.entries(a).filter(([k]) => k !== '_' && k !== '$0' && !/[A-Z]/.test(k) && k.length > 1 && !OUTPUT_ARGS.includes(k)));
-  return toPartial(result, shard, args, Object.fromEntries(analyses.filter((an) => an.partial).map((an) => [an.name, an.partial!.save(a)])));
+  return toPartial(result, shard, args, Object.fromEntries(runs.filter((r) => r.run.partial).map((r) => [r.name, r.run.partial!.save()])));
 }
 
 /**
@@ -91,15 +91,14 @@ export async function reportFromParts(parts: { file: string; part: PartialRun }[
   for (const [m, info] of [[fp32, result.fp32], ...int8.map((m, k) => [m, result.candidates[k]!.model] as const)] as const) {
     if (modelSha256(m) !== info.sha256) throw new UserError(`changed since the partial runs compared it (sha256 differs): merge needs the same model files`, m.path);
   }
-  const analyses: Analysis[] = ANALYSES.filter((an) => an.enabled(a));
-  for (const an of analyses) {
-    an.observers?.(a, fp32, int8);
-    an.partial?.restore(a, parts.map(({ part }) => ({ state: part.analyses[an.name], sampleIndex: part.samples.map((s) => s.index) })));
+  const runs: StartedAnalysis[] = ANALYSES.filter((an) => an.enabled(a)).map((an) => ({ name: an.name, run: an.start(a, fp32, int8) }));
+  for (const r of runs) {
+    r.run.partial?.restore(parts.map(({ part }) => ({ state: part.analyses[r.name], sampleIndex: part.samples.map((s) => s.index) })));
   }
-  if (analyses.some((an) => an.name === 'histograms')) {
+  if (runs.some((r) => r.name === 'histograms')) {
     process.stderr.write('note: partial runs keep no value histograms, so the HTML report has none (a single-process run draws them)\n');
   }
-  return finishReport(a, fp32, int8, analyses, result);
+  return finishReport(a, fp32, int8, runs, result);
 }
 
 export function readParts(files: readonly string[]): { file: string; part: PartialRun }[] {

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
-import type { Analysis } from '../analysis/analysis.js';
+import type { Analysis, AnalysisContext, AnalysisRun } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtCos, fmtDb } from '../report/format.js';
 import { UserError } from '../errors.js';
 import { buildLogicalGraph } from './logical-graph.js';
 import { headFromSpec, labelCounts, type DetectorHead, type HeadLabel } from './head-discovery.js';
-import { formatLayout, parseHeadSpec, type DetectorLayout } from './head-spec.js';
+import { PRESETS, formatLayout, parseHeadSpec, type DetectorLayout } from './head-spec.js';
 import { HeadObserver, type HeadObserverState, type HeadOutputSummary } from './head-observer.js';
 import { DETECT_DEFAULTS, MAP_DEFAULTS, type DecodeOptions } from './decode.js';
 import { branchDivergence, type BranchSummary } from './branch-divergence.js';
@@ -27,7 +27,7 @@ export type HeadAnalysisResult =
   | { found: false; note: string }
   | {
     found: true;
-    head: { source: DetectorHead['source']; boxRoot: string | null; classRoot: string | null; merge: string | null; trunkEnd: string | null; layout: DetectorLayout | null; counts: Record<HeadLabel, number> };
+    head: { source: DetectorHead['source']; family: string; boxRoot: string | null; classRoot: string | null; roots: DetectorHead['roots']; merge: string | null; trunkEnd: string | null; layout: DetectorLayout | null; why?: string; counts: Record<HeadLabel, number> };
     verdict: Verdict | null;
     output: HeadOutputSummary | null;
     branches: BranchSummary[];
@@ -38,8 +38,6 @@ export type HeadAnalysisResult =
 interface LabelledBox { box: [number, number, number, number]; score: number; label: string }
 interface MapPair { map50: number; map50_95: number }
 
-interface RunState { head: DetectorHead | null; note?: string; observer?: HeadObserver }
-
 function decodeOptions(args: Record<string, unknown>): DecodeOptions {
   const conf = args.conf as number, iou = args.iou as number;
   for (const [flag, v] of [['conf', conf], ['iou', iou]] as const) {
@@ -48,11 +46,11 @@ function decodeOptions(args: Record<string, unknown>): DecodeOptions {
   return { ...DETECT_DEFAULTS, conf, iou };
 }
 
-/** Find the head of the FP32 model (the one every row is named after). */
-export function resolveHead(fp32: OnnxModel, spec: string): RunState {
+/** The head of the FP32 model (the one every row is named after), or a note saying why there is none. */
+export function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
   const lg = buildLogicalGraph(fp32.proto.graph!);
   const head = headFromSpec(lg, parseHeadSpec(spec), fp32.path);
-  if (!head) return { head: null, note: `note: no detector head found in ${path.basename(fp32.path)} (no output Concat of a 4-channel box branch and a score branch); detection analysis off — pass --head boxes=0:4,scores=4:84 to force it` };
+  if (!head) return { head: null, note: `note: no detector head found in ${path.basename(fp32.path)} (no output of a known family: YOLOv5/7/8/10/11, YOLOX, SSD/RetinaNet, DETR, FastestDet); detection analysis off — pass --head <preset> or --head boxes=0:4,scores=4:84 to force it` };
   return { head };
 }
 
@@ -62,44 +60,47 @@ function mapOf(obs: HeadObserver, labels: string, dets: Parameters<typeof cocoMa
   return { map50: r.map50, map50_95: r.map50_95 };
 }
 
-let state: RunState = { head: null };
+/**
+ * One run of the head analysis: the head found before the comparison, the observer that watched
+ * it, and finish() turning both into `analyses.head` of every candidate.
+ */
+class HeadRun implements AnalysisRun {
+  readonly observers: HeadObserver[] = [];
+  private readonly head: DetectorHead | null;
+  private readonly note?: string;
+  private readonly observer?: HeadObserver;
 
-export const headAnalysis: Analysis = {
-  name: 'head',
-  options: <T>(y: Argv<T>) => y
-    .option('head', { type: 'string', default: 'auto', describe: 'detector head: auto | off | boxes=0:4,scores=4:84[,layout=CxA|AxC] | boxes=<tensor>,scores=<tensor>', group: 'Detection:' })
-    .option('conf', { type: 'number', default: DETECT_DEFAULTS.conf, describe: 'confidence threshold of compared detections', group: 'Detection:' })
-    .option('iou', { type: 'number', default: DETECT_DEFAULTS.iou, describe: 'NMS IoU threshold of compared detections', group: 'Detection:' })
-    .option('labels', { type: 'string', describe: 'YOLO label folder (<stem>.txt per image): adds mAP50 / mAP50-95 of every model', group: 'Detection:' })
-    .option('save-detections', { type: 'string', describe: 'write every model\'s detections (COCO results JSON) to this file', group: 'Detection:' }) as unknown as Argv<T>,
-  enabled: (args) => args.head !== 'off',
-  observers(args, fp32, int8) {
-    state = resolveHead(fp32, (args.head as string | undefined) ?? 'auto');
-    if (!state.head?.layout) return [];
-    state.observer = new HeadObserver(state.head.layout, {
+  constructor(private readonly args: Record<string, unknown>, fp32: OnnxModel, int8: readonly OnnxModel[]) {
+    const r = resolveHead(fp32, (args.head as string | undefined) ?? 'auto');
+    this.head = r.head;
+    if (r.note) this.note = r.note;
+    if (!this.head?.layout) return;
+    this.observer = new HeadObserver(this.head.layout, {
       detect: decodeOptions(args), topK: TOP_K, matchIou: MATCH_IOU, map: MAP_DEFAULTS,
       labelsDir: args.labels as string | undefined, keepDetections: !!args['save-detections'],
     }, int8.length);
-    return [state.observer];
-  },
-  finish(report: Report, ctx) {
-    const { head, observer: obs } = state;
+    this.observers.push(this.observer);
+  }
+
+  finish(report: Report, ctx: AnalysisContext): void {
+    const { head, observer: obs } = this;
     if (!head) {
-      for (const c of report.candidates) c.analyses.head = { found: false, note: state.note! } satisfies HeadAnalysisResult;
+      for (const c of report.candidates) c.analyses.head = { found: false, note: this.note! } satisfies HeadAnalysisResult;
       return;
     }
-    const labels = ctx.args.labels as string | undefined;
+    const labels = this.args.labels as string | undefined;
     const fp32Map = obs && labels ? mapOf(obs, labels, obs.fp32Detections) : undefined;
+    const th = { sqnrThresholdDb: report.thresholds.sqnrThresholdDb, cosineThreshold: report.thresholds.cosineThreshold, dropDb: report.thresholds.dropDb, use: 'accumulated' as const };
     report.candidates.forEach((c, k) => {
       for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) {
         const l = head.labels.get(r.name);
         if (l) r.branch = l;
       }
-      const branches = branchDivergence(ctx.result.candidates[k]!.records, head, report.thresholds);
+      const branches = branchDivergence(ctx.result.candidates[k]!.records, head, th);
       const output = obs ? obs.summary(k) : null;
       const result: HeadAnalysisResult = {
         found: true,
-        head: { source: head.source, boxRoot: head.boxRoot, classRoot: head.classRoot, merge: head.merge, trunkEnd: head.trunkEnd, layout: head.layout, counts: labelCounts(head.labels) },
+        head: { source: head.source, family: head.family, boxRoot: head.boxRoot, classRoot: head.classRoot, roots: head.roots, merge: head.merge, trunkEnd: head.trunkEnd, layout: head.layout, ...(head.why ? { why: head.why } : {}), counts: labelCounts(head.labels) },
         verdict: output ? judge(output, branches, head) : null,
         output,
         branches,
@@ -114,7 +115,7 @@ export const headAnalysis: Analysis = {
       }
       c.analyses.head = result;
     });
-    const save = ctx.args['save-detections'] as string | undefined;
+    const save = this.args['save-detections'] as string | undefined;
     if (save && obs) {
       writeDetectionsFile(save, detectionsFile(labels ? MAP_DEFAULTS : obs.opt.detect, obs.images, [
         { name: 'fp32', path: ctx.fp32.path, dets: obs.fp32Detections },
@@ -122,15 +123,30 @@ export const headAnalysis: Analysis = {
       ]));
       process.stderr.write(`wrote ${save}\n`);
     }
-  },
-  partial: {
-    save: () => state.observer?.state() ?? null,
-    restore(_args, parts) {
-      if (!state.observer) return;
+  }
+
+  /** Shards: the observer's state out (save), the parts' states in (restore), then finish() as one run. */
+  readonly partial = {
+    save: (): unknown => this.observer?.state() ?? null,
+    restore: (parts: { state: unknown; sampleIndex: number[] }[]): void => {
+      if (!this.observer) return;
       if (parts.some((p) => !p.state)) throw new UserError('a partial run has no detector-head state although the head decodes: parts come from different trt-diff versions');
-      state.observer.absorb(parts.map((p) => ({ state: p.state as HeadObserverState, sampleIndex: p.sampleIndex })));
+      this.observer.absorb(parts.map((p) => ({ state: p.state as HeadObserverState, sampleIndex: p.sampleIndex })));
     },
-  },
+  };
+}
+
+export const headAnalysis: Analysis = {
+  name: 'head',
+  options: <T>(y: Argv<T>) => y
+    .option('head', { type: 'string', default: 'auto', describe: `detector head: auto | off | PRESET (${Object.keys(PRESETS).join(', ')}) [,key=value...] | boxes=0:4,scores=4:84[,layout=CxA|AxC][,objectness=4][,background=0]... (docs/detection.md)`, group: 'Detection:' })
+    .option('conf', { type: 'number', default: DETECT_DEFAULTS.conf, describe: 'confidence threshold of compared detections', group: 'Detection:' })
+    .option('iou', { type: 'number', default: DETECT_DEFAULTS.iou, describe: 'NMS IoU threshold of compared detections', group: 'Detection:' })
+    .option('labels', { type: 'string', describe: 'YOLO label folder (<stem>.txt per image): adds mAP50 / mAP50-95 of every model', group: 'Detection:' })
+    .option('save-detections', { type: 'string', describe: 'write every model\'s detections (COCO results JSON) to this file', group: 'Detection:' }) as unknown as Argv<T>,
+  enabled: (args) => args.head !== 'off',
+  shardable: true,
+  start: (args, fp32, int8) => new HeadRun(args, fp32, int8),
   render: (report, k, color) => renderHead(report, k, color),
 };
 
@@ -144,16 +160,20 @@ export function renderHead(report: Report, k: number, color: boolean): string[] 
   if (!res.found) return k === 0 ? [res.note] : [];
   const lines: string[] = [];
   const cnt = res.head.counts;
-  lines.push(ansi.bold(`detector head (${res.head.source}) of ${path.basename(c.model.path)}: ${res.head.layout ? formatLayout(res.head.layout) : 'not decodable'}`, color));
-  lines.push(`  regions: backbone ${cnt.backbone}, neck ${cnt.neck}, box ${cnt.box}, class ${cnt.class}, shared ${cnt.shared} tensors; box root ${res.head.boxRoot ?? '-'}, class root ${res.head.classRoot ?? '-'}`);
+  lines.push(ansi.bold(`detector head (${res.head.source}) of ${path.basename(c.model.path)}: ${res.head.layout ? formatLayout(res.head.layout) : `${res.head.family}, not decodable`}`, color));
+  if (res.head.why) lines.push(`  not decoded: ${res.head.why}; the branch analysis below still holds`);
+  const objRegion = cnt.objectness ? `, objectness ${cnt.objectness}` : '';
+  lines.push(`  regions: backbone ${cnt.backbone}, neck ${cnt.neck}, box ${cnt.box}, class ${cnt.class}${objRegion}, shared ${cnt.shared} tensors; box root ${res.head.boxRoot ?? '-'}, class root ${res.head.classRoot ?? '-'}`);
   const v = res.verdict, o = res.output;
   if (v && o) {
     const paint = v.verdict === 'ok' ? ansi.green : ansi.red;
     lines.push(paint(ansi.bold(`VERDICT: ${v.verdict}${v.start ? ` — starts at ${v.start}` : ''}`, color), color));
-    for (const [name, og] of Object.entries(v.origin)) if (og) lines.push(`  ${name} damage starts at ${og.tensor} (${og.where}): ${og.why}`);
+    for (const [name, og] of Object.entries(v.origin)) lines.push(`  ${name} damage starts at ${og.tensor} (${og.where}): ${og.why}`);
     for (const e of v.evidence) lines.push(`  • ${e}`);
     lines.push(`  output: class-score SQNR ${fmtDb(o.scoreSqnrDb)} dB (cos ${fmtCos(o.scoreCosine)}), box SQNR ${fmtDb(o.boxSqnrDb)} dB; max score ${f3(o.maxScore.int8)} vs ${f3(o.maxScore.fp32)} (ratio ${f3(o.maxScore.ratio)}); anchors > ${o.anchorsAboveConf.conf}: ${o.anchorsAboveConf.int8} vs ${o.anchorsAboveConf.fp32}`);
-    lines.push(`  top-${o.topK.k} anchor overlap ${(o.topK.overlap * 100).toFixed(0)}%, median box IoU ${f3(o.boxIouMedian)}; detections ${o.detections.int8} INT8 vs ${o.detections.fp32} FP32: P ${f3(o.detections.precision)} R ${f3(o.detections.recall)} F1 ${f3(o.detections.f1)} (IoU ${o.detections.matchIou})`);
+    if (o.objectness) lines.push(`  objectness SQNR ${fmtDb(o.objectness.sqnrDb)} dB; max ${f3(o.objectness.max.int8)} vs ${f3(o.objectness.max.fp32)}; anchors > ${o.anchorsAboveConf.conf}: ${o.objectness.above.int8} vs ${o.objectness.above.fp32}`);
+    lines.push(`  top-${o.topK.k} anchor overlap ${(o.topK.overlap * 100).toFixed(0)}%, box IoU median ${f3(o.boxIouMedian)} p10 ${f3(o.boxIou.p10)} share .50:.95 ${f3(o.boxIou.share50_95)} (${o.boxIou.n} boxes), same class ${f3(o.classAgreement)}`);
+    lines.push(`  detections ${o.detections.int8} INT8 vs ${o.detections.fp32} FP32: P ${f3(o.detections.precision)} R ${f3(o.detections.recall)} F1 ${f3(o.detections.f1)} (IoU ${o.detections.matchIou}), F1 .50:.95 ${f3(o.detections.f1_50_95)}`);
   }
   if (res.map) {
     lines.push(`  mAP over ${res.map.images} images (${res.map.labels}): FP32 mAP50 ${f3(res.map.fp32.map50)} mAP50-95 ${f3(res.map.fp32.map50_95)} | INT8 mAP50 ${f3(res.map.int8.map50)} mAP50-95 ${f3(res.map.int8.map50_95)}`);

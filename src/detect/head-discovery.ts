@@ -1,180 +1,351 @@
-import type { NodeProto } from 'onnx-buf';
 import { UserError } from '../errors.js';
+import { numel } from '../tensor/tensor.js';
+import { initializerValues } from '../graph/initializers.js';
 import { ancestors, commonDominators, descendants, type LogicalGraph } from './logical-graph.js';
-import type { ChannelRange, DetectorLayout, HeadSpec } from './head-spec.js';
+import { PRESETS, layoutFrom, resolveRange, type ChannelRange, type DetectorLayout, type HeadFields, type HeadSpec } from './head-spec.js';
 
 /**
- * Where a tensor sits in a detector (docs/detection.md, "Head discovery"):
- *   backbone – upstream of both branches, up to the trunk end (the last tensor every path to the
- *              head passes through: the first multi-scale split);
- *   neck     – upstream of both branches, after the trunk end (feature pyramid);
- *   box      – upstream of the box input of the merge only;
- *   class    – upstream of the class-score input of the merge only;
- *   shared   – downstream of the branches, where they meet (the output Concat and after).
+ * Where a tensor sits in a detector (docs/detection.md, "Regions"):
+ *   backbone   – upstream of every branch, up to the trunk end (the last tensor every path to the
+ *                head passes through: the first multi-scale split);
+ *   neck       – upstream of every branch, after the trunk end (feature pyramid);
+ *   box / class / objectness – upstream of that branch's roots only (a tensor feeding two of the
+ *                three branches takes the first of box, class, objectness: YOLOX's regression stem is "box");
+ *   shared     – downstream of the branch roots (the output Concat and after).
  */
-export type HeadLabel = 'backbone' | 'neck' | 'box' | 'class' | 'shared';
-export const HEAD_LABELS: readonly HeadLabel[] = ['backbone', 'neck', 'box', 'class', 'shared'];
+export type HeadLabel = 'backbone' | 'neck' | 'box' | 'class' | 'objectness' | 'shared';
+export const HEAD_LABELS: readonly HeadLabel[] = ['backbone', 'neck', 'box', 'class', 'objectness', 'shared'];
+export type BranchKind = 'box' | 'class' | 'objectness';
+const BRANCHES: readonly BranchKind[] = ['box', 'class', 'objectness'];
 
 export interface DetectorHead {
   source: 'auto' | 'manual';
-  /** The tensors the merge reads: last tensor of the box branch and of the class branch. */
+  family: string;
+  /** The tensors each branch ends in (per scale level), as the outputs read them. */
+  roots: Record<BranchKind, string[]>;
+  /** First box and class root (what the report names). */
   boxRoot: string | null;
   classRoot: string | null;
-  /** Output of the node that joins boxes and scores (YOLOv8: the final Concat, output0). */
+  /** Output of the node that joins the branches (YOLOv8: the final Concat, output0); null for separate outputs. */
   merge: string | null;
   /** Last tensor shared by every path to the head (end of the backbone). */
   trunkEnd: string | null;
-  /** How to decode detections from the outputs; null when the head cannot be decoded. */
+  /** How to decode detections from the outputs; null when the head cannot be decoded (see `why`). */
   layout: DetectorLayout | null;
+  /** Why the head cannot be decoded (branch analysis still runs). */
+  why?: string;
   labels: Map<string, HeadLabel>;
 }
 
 /** Ops that move data without changing values: walked through when tracing back from an output. */
 const LAYOUT_OPS = new Set(['Reshape', 'Transpose', 'Identity', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast']);
-/** Score activations: how a class input is told from a box input when shapes are not declared. */
 const SCORE_ACTIVATIONS = new Set(['Sigmoid', 'Softmax']);
 
-function intAttr(node: NodeProto, name: string, dflt: number): number {
-  const a = node.attribute.find((x) => x.name === name);
+/** Walk back from `t` through value-preserving single-input layout ops. */
+function throughLayout(lg: LogicalGraph, t: string): string {
+  let cur = t;
+  for (;;) {
+    const p = lg.producer.get(cur);
+    if (!p || !LAYOUT_OPS.has(p.opType) || p.inputs.length !== 1) return cur;
+    cur = p.inputs[0]!;
+  }
+}
+
+const producerOp = (lg: LogicalGraph, t: string) => lg.producer.get(throughLayout(lg, t))?.opType ?? '';
+
+function intAttr(lg: LogicalGraph, t: string, name: string, dflt: number): number {
+  const a = lg.producer.get(t)?.node.attribute.find((x) => x.name === name);
   return a ? Number(a.i) : dflt;
 }
 
-/** Walk back from `t` through value-preserving layout ops; returns the tensor and whether any op was passed. */
-function throughLayout(lg: LogicalGraph, t: string): { tensor: string; moved: boolean } {
-  let cur = t, moved = false;
-  for (;;) {
-    const p = lg.producer.get(cur);
-    if (!p || !LAYOUT_OPS.has(p.opType) || p.inputs.length !== 1) return { tensor: cur, moved };
-    cur = p.inputs[0]!; moved = true;
+/**
+ * Axis of `from` that carries axis `axis` of `to` (`width` channels wide) through a layout op, or
+ * null when the shapes do not tell. An undeclared output shape (Reshape with a computed shape)
+ * keeps a last axis last, else the same axis when its width matches (flatten(2)-style merges).
+ */
+function mapAxis(lg: LogicalGraph, to: string, axis: number, from: string, width: number, last: boolean): number | null {
+  const p = lg.producer.get(to)!;
+  const so = lg.shapes.get(to), si = lg.shapes.get(from);
+  if (p.opType === 'Identity' || p.opType === 'Cast') return axis;
+  if (p.opType === 'Transpose') {
+    const perm = p.node.attribute.find((a) => a.name === 'perm')?.ints.map(Number);
+    if (perm) return perm[axis] ?? null;
+    return so ? so.length - 1 - axis : null;
   }
+  if (!si || si.some((d) => d < 0)) return null;
+  if (!so || so.some((d) => d < 0)) {
+    if (last && si[si.length - 1] === width) return si.length - 1;
+    return si[axis] === width ? axis : null;
+  }
+  const before = numel(so.slice(0, axis));
+  for (let j = 0; j < si.length; j++) if (numel(si.slice(0, j)) === before && si[j] === so[axis]) return j;
+  return null;
 }
 
-interface MergeCandidate { output: string; concat: NodeProto; inputs: string[]; axis: number; rank: number; moved: boolean }
+interface Leaf { tensor: string; lo: number; hi: number }
 
-function mergeOf(lg: LogicalGraph, output: string): MergeCandidate | null {
-  const { tensor, moved } = throughLayout(lg, output);
-  const p = lg.producer.get(tensor);
-  if (!p || p.opType !== 'Concat' || p.inputs.length < 2) return null;
-  const rank = lg.shapes.get(tensor)?.length ?? lg.shapes.get(output)?.length ?? 3;
-  let axis = intAttr(p.node, 'axis', 1);
-  if (axis < 0) axis += rank;
-  return { output, concat: p.node, inputs: p.inputs, axis, rank, moved };
-}
-
-/** Channels of `t` along `axis`, if declared. */
-function channels(lg: LogicalGraph, t: string, axis: number): number | undefined {
-  const d = lg.shapes.get(t)?.[axis];
-  return d !== undefined && d > 0 ? d : undefined;
+/** Integer values of a Constant node's output (torch exports pass Unsqueeze axes that way). */
+function constInts(lg: LogicalGraph, name: string): number[] | undefined {
+  const k = lg.index.producer.get(name);
+  const n = k === undefined ? undefined : lg.index.nodes[k];
+  const t = n?.opType === 'Constant' ? n.attribute.find((a) => a.name === 'value')?.t : undefined;
+  return t ? Array.from(initializerValues(t), Number) : undefined;
 }
 
 /**
- * Which merge inputs are boxes and scores. With declared shapes: the 4-channel input is the box,
- * the widest other input the scores. Without: of two inputs, the one produced by a score
- * activation (Sigmoid/Softmax, through layout ops) is the scores.
+ * Width of `t` on channel axis `ax`: declared, or 1 when `t` is an Unsqueeze that inserts that axis
+ * (a per-anchor scalar such as YOLOv10's score and class id).
  */
-function pickRoots(lg: LogicalGraph, m: MergeCandidate): { box: string; cls: string } | null {
-  const ch = m.inputs.map((i) => channels(lg, i, m.axis));
-  if (ch.every((c) => c !== undefined)) {
-    const boxes = m.inputs.filter((_, k) => ch[k] === 4);
-    if (boxes.length !== 1) return null;
-    const others = m.inputs.map((t, k) => ({ t, c: ch[k]! })).filter((x) => x.t !== boxes[0]);
-    const cls = others.sort((a, b) => b.c - a.c)[0];
-    return cls && cls.c > 0 ? { box: boxes[0]!, cls: cls.t } : null;
-  }
-  if (m.inputs.length !== 2) return null;
-  const isScore = m.inputs.map((i) => SCORE_ACTIVATIONS.has(lg.producer.get(throughLayout(lg, i).tensor)?.opType ?? ''));
-  if (isScore[0] === isScore[1]) return null;
-  return isScore[0] ? { box: m.inputs[1]!, cls: m.inputs[0]! } : { box: m.inputs[0]!, cls: m.inputs[1]! };
+function widthOf(lg: LogicalGraph, t: string, ax: number, last: boolean): number | undefined {
+  const d = lg.shapes.get(t)?.[ax];
+  if (d !== undefined && d > 0) return d;
+  const p = lg.producer.get(t);
+  if (p?.opType !== 'Unsqueeze') return undefined;
+  const attr = p.node.attribute.find((a) => a.name === 'axes')?.ints.map(Number);
+  const axes = attr && attr.length > 0 ? attr : constInts(lg, p.node.input[1] ?? '');
+  return axes?.some((a) => a === ax || (a === -1 && last)) ? 1 : undefined;
 }
 
-/** Channel ranges of box and score inputs within the merge output, from declared shapes or their order. */
-function layoutOf(lg: LogicalGraph, m: MergeCandidate, box: string, cls: string): DetectorLayout | null {
-  if (m.moved || m.rank !== 3 || (m.axis !== 1 && m.axis !== 2)) return null; // transposed after the merge: ask for --head
-  const ch = m.inputs.map((i) => channels(lg, i, m.axis));
-  let boxes: ChannelRange, scores: ChannelRange;
-  if (ch.every((c) => c !== undefined)) {
-    const offset = (t: string) => m.inputs.slice(0, m.inputs.indexOf(t)).reduce((s, i, k) => s + ch[k]!, 0);
-    boxes = { start: offset(box), end: offset(box) + 4 };
-    scores = { start: offset(cls), end: offset(cls) + ch[m.inputs.indexOf(cls)]! };
-  } else {
-    // Two inputs, shapes unknown: boxes are 4 channels at one end, scores the rest.
-    const boxFirst = m.inputs.indexOf(box) === 0;
-    boxes = boxFirst ? { start: 0, end: 4 } : { start: -4 };
-    scores = boxFirst ? { start: 4 } : { start: 0, end: -4 };
-  }
-  return { boxOutput: m.output, scoreOutput: m.output, layout: m.axis === 1 ? 'CxA' : 'AxC', boxes, scores, boxFormat: 'xywh' };
+/**
+ * Which tensors wrote which output channels: walk back from `output` along its channel axis
+ * through layout ops and Concats (split by the inputs' channel counts on the channel axis, the same
+ * window for every input on another axis) until a computing op. `box` helps where a channel Concat
+ * has undeclared widths: of two inputs, the one made by a score activation is not the box.
+ */
+function traceChannels(lg: LogicalGraph, output: string, axis: number, width: number, box: [number, number]): Leaf[] {
+  const leaves: Leaf[] = [];
+  const visit = (t: string, ax: number, lo: number, hi: number, depth: number, last: boolean): void => {
+    const p = lg.producer.get(t);
+    if (!p || depth > 64) { leaves.push({ tensor: t, lo, hi }); return; }
+    if (LAYOUT_OPS.has(p.opType) && p.inputs.length === 1) {
+      const j = mapAxis(lg, t, ax, p.inputs[0]!, hi - lo, last);
+      if (j === null) { leaves.push({ tensor: t, lo, hi }); return; }
+      const si = lg.shapes.get(p.inputs[0]!);
+      visit(p.inputs[0]!, j, lo, hi, depth + 1, si ? j === si.length - 1 : last && p.opType !== 'Transpose');
+      return;
+    }
+    if (p.opType === 'Concat' && p.inputs.length >= 2) {
+      const rank = lg.shapes.get(t)?.length ?? lg.shapes.get(p.inputs[0]!)?.length;
+      let cAxis = intAttr(lg, t, 'axis', 1);
+      if (cAxis < 0 && rank !== undefined) cAxis += rank;
+      if (cAxis !== ax) { for (const i of p.inputs) visit(i, ax, lo, hi, depth + 1, last); return; }
+      const w = p.inputs.map((i) => widthOf(lg, i, ax, last));
+      const unknown = w.filter((x) => x === undefined).length;
+      if (unknown === 1 && hi - lo < Number.MAX_SAFE_INTEGER / 2) w[w.indexOf(undefined)] = hi - lo - w.reduce<number>((n, x) => n + (x ?? 0), 0);
+      if (w.every((x) => x !== undefined && x > 0)) {
+        let off = lo;
+        p.inputs.forEach((i, k) => { visit(i, ax, off, off + w[k]!, depth + 1, last); off += w[k]!; });
+        return;
+      }
+      // Undeclared widths: inputs made by a score activation are the scores, the others (at the box end) the box.
+      const score = p.inputs.map((i) => SCORE_ACTIVATIONS.has(producerOp(lg, i)));
+      const nBox = score.filter((x) => !x).length;
+      const boxFirst = box[0] === lo, boxLast = box[1] === hi;
+      const contiguous = boxFirst ? score.slice(0, nBox).every((x) => !x) : score.slice(score.length - nBox).every((x) => !x);
+      if (nBox > 0 && nBox < score.length && contiguous && (boxFirst || boxLast)) {
+        const [b0, b1] = boxFirst ? [box[0], box[0] + 4] : [box[1] - 4, box[1]];
+        p.inputs.forEach((i, k) => {
+          if (score[k]) visit(i, ax, boxFirst ? b1 : lo, boxFirst ? hi : b0, depth + 1, last);
+          else visit(i, ax, b0, b1, depth + 1, last);
+        });
+        return;
+      }
+    }
+    leaves.push({ tensor: t, lo, hi });
+  };
+  const rank = lg.shapes.get(output)?.length;
+  visit(output, axis, 0, width, 0, rank !== undefined && axis === rank - 1);
+  return leaves;
 }
 
-/** Label every activation given the two branch roots (see HeadLabel). */
-export function labelTensors(lg: LogicalGraph, boxRoot: string, classRoot: string): { labels: Map<string, HeadLabel>; trunkEnd: string | null } {
-  const inBox = ancestors(lg, boxRoot), inCls = ancestors(lg, classRoot);
-  const trunkEnd = commonDominators(lg, [boxRoot, classRoot]).find((t) => inBox.has(t) && inCls.has(t)) ?? null;
+/** Output channel ranges of each branch in a layout, as [start, end) (open ends reach `channels`). */
+function branchRanges(l: DetectorLayout, channels: number): Partial<Record<BranchKind, [number, number]>> {
+  const r = (x: ChannelRange) => resolveRange(x, channels);
+  const out: Partial<Record<BranchKind, [number, number]>> = {};
+  if (l.boxOutput === l.scoreOutput) out.box = r(l.boxes);
+  out.class = r(l.scores);
+  if (l.classChannel !== undefined) { const [c] = r({ start: l.classChannel, end: l.classChannel === -1 ? undefined : l.classChannel + 1 }); out.class = [Math.min(out.class[0], c), Math.max(out.class[1], c + 1)]; }
+  if (l.objectness !== undefined) { const [o] = r({ start: l.objectness, end: l.objectness === -1 ? undefined : l.objectness + 1 }); out.objectness = [o, o + 1]; }
+  return out;
+}
+
+function channelAxis(lg: LogicalGraph, out: string, l: DetectorLayout): { axis: number; width: number } {
+  const s = lg.shapes.get(out);
+  const rank = s?.length ?? 3;
+  const axis = l.layout === 'CxA' ? (rank >= 3 ? 1 : 0) : rank - 1;
+  const w = s?.[axis];
+  return { axis, width: w !== undefined && w > 0 ? w : Number.MAX_SAFE_INTEGER };
+}
+
+/** The roots of each branch: the tensors that wrote its channels of the output(s). */
+export function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchKind, string[]> {
+  const roots: Record<BranchKind, string[]> = { box: [], class: [], objectness: [] };
+  const add = (k: BranchKind, t: string) => { if (!roots[k].includes(t)) roots[k].push(t); };
+  const outputs = l.boxOutput === l.scoreOutput ? [l.scoreOutput] : [l.boxOutput, l.scoreOutput];
+  for (const out of outputs) {
+    const { axis, width } = channelAxis(lg, out, l);
+    const ranges = branchRanges(l, width);
+    if (out === l.boxOutput && l.boxOutput !== l.scoreOutput) {
+      for (const leaf of traceChannels(lg, out, axis, width, [0, 4])) add('box', leaf.tensor);
+      continue;
+    }
+    for (const leaf of traceChannels(lg, out, axis, width, ranges.box ?? [0, 4])) {
+      for (const k of BRANCHES) {
+        const r = ranges[k];
+        if (r && leaf.lo < r[1] && r[0] < leaf.hi) add(k, leaf.tensor);
+      }
+    }
+  }
+  return roots;
+}
+
+/** Label every activation given the roots of each branch (see HeadLabel). */
+export function labelTensors(lg: LogicalGraph, roots: Record<BranchKind, readonly string[]>): { labels: Map<string, HeadLabel>; trunkEnd: string | null } {
+  const present = BRANCHES.filter((k) => roots[k].length > 0);
+  const up = new Map(present.map((k) => {
+    const s = new Set<string>();
+    for (const r of roots[k]) for (const t of ancestors(lg, r)) s.add(t);
+    return [k, s] as const;
+  }));
+  const all = present.flatMap((k) => roots[k]);
+  const inAll = (t: string) => present.every((k) => up.get(k)!.has(t));
+  const trunkEnd = all.length ? commonDominators(lg, all).find(inAll) ?? null : null;
   const trunk = trunkEnd ? ancestors(lg, trunkEnd) : new Set<string>();
-  const below = new Set([...descendants(lg, boxRoot), ...descendants(lg, classRoot)]);
+  const below = new Set(all.flatMap((r) => [...descendants(lg, r)]));
   const labels = new Map<string, HeadLabel>();
   for (const t of lg.order.keys()) {
-    const b = inBox.has(t), c = inCls.has(t);
-    if (b && c) labels.set(t, trunk.has(t) ? 'backbone' : 'neck');
-    else if (b) labels.set(t, 'box');
-    else if (c) labels.set(t, 'class');
+    const member = present.filter((k) => up.get(k)!.has(t));
+    if (member.length > 0 && member.length === present.length && present.length > 1) labels.set(t, trunk.has(t) ? 'backbone' : 'neck');
+    else if (member.length > 0) labels.set(t, member[0]!);
     else if (below.has(t)) labels.set(t, 'shared');
   }
+  // A root that is also downstream of another root (one branch derived from another) stays in its branch.
   return { labels, trunkEnd };
 }
 
+/** The full head for a layout: roots traced from the outputs, regions labelled. */
+function headFor(lg: LogicalGraph, layout: DetectorLayout, source: DetectorHead['source'], decodable: boolean, why?: string): DetectorHead {
+  const roots = branchRoots(lg, layout);
+  const { labels, trunkEnd } = labelTensors(lg, roots);
+  const merge = layout.boxOutput === layout.scoreOutput ? throughLayout(lg, layout.scoreOutput) : null;
+  return {
+    source, family: layout.family, roots, boxRoot: roots.box[0] ?? null, classRoot: roots.class[0] ?? null,
+    merge: merge && lg.producer.get(merge)?.opType === 'Concat' ? merge : null,
+    trunkEnd, layout: decodable ? layout : null, ...(why ? { why } : {}), labels,
+  };
+}
+
+const count = (labels: ReadonlyMap<string, HeadLabel>, l: HeadLabel) => [...labels.values()].filter((x) => x === l).length;
+
+/** Does the box slice come straight from a convolution (raw grid offsets) rather than decode arithmetic? */
+function rawBoxes(lg: LogicalGraph, l: DetectorLayout): boolean {
+  const roots = branchRoots(lg, l).box;
+  return roots.length > 0 && roots.every((r) => ['Conv', 'ConvTranspose'].includes(producerOp(lg, r)));
+}
+
+/** Candidate layouts for one output, from its declared shape (docs/detection.md, "Families"). */
+function singleOutputCandidates(lg: LogicalGraph, out: string): { layout: DetectorLayout; why?: string }[] {
+  const s = lg.shapes.get(out);
+  if (!s || s[0] !== 1 && s[0] !== -1) return [];
+  const [, x, y] = s;
+  if (s.length === 4 && x! > 5) return [{ layout: layoutFrom(PRESETS.fastestdet!, 'fastestdet', out, out) }];
+  if (s.length !== 3 || x === undefined || y === undefined) return [];
+  if ((y === 6 || y === 7) && x! > 6) return [{ layout: layoutFrom(PRESETS.yolov10!, 'yolov10', out, out) }];
+  if (x! > 0 && y! > 0 && x! < y!) {
+    const l = layoutFrom({ ...PRESETS.yolov8, scores: { start: 4, end: x } }, 'yolov8', out, out);
+    return [{ layout: l }];
+  }
+  if (y! > 5 && x! > y!) {
+    const v5 = layoutFrom({ ...PRESETS.yolov5, scores: { start: 5, end: y } }, 'yolov5', out, out);
+    return [rawBoxes(lg, v5) ? { layout: layoutFrom({ ...PRESETS.yolox, scores: { start: 5, end: y } }, 'yolox', out, out) } : { layout: v5 }];
+  }
+  return [];
+}
+
 /**
- * Find a detector head structurally: a graph output produced (through layout ops) by a Concat
- * whose inputs are a 4-channel box tensor and a class-score tensor, each with a branch of its own
- * (tensors upstream of one input only). No tensor names are used. Null when no output fits.
+ * Box and score outputs of a two-output head: [1, A, 4] and [1, A, K] with the same A. Where both
+ * could be boxes (K = 4), the pair whose box output comes from a Sigmoid or decode arithmetic and
+ * whose scores come from a score activation wins.
  */
-export function discoverHead(lg: LogicalGraph): DetectorHead | null {
-  for (const out of lg.outputs) {
-    const m = mergeOf(lg, out);
-    if (!m) continue;
-    const roots = pickRoots(lg, m);
-    if (!roots) continue;
-    const { labels, trunkEnd } = labelTensors(lg, roots.box, roots.cls);
-    const count = (l: HeadLabel) => [...labels.values()].filter((x) => x === l).length;
-    if (count('box') === 0 || count('class') === 0) continue; // not two branches: one input derives from the other
-    return { source: 'auto', boxRoot: roots.box, classRoot: roots.cls, merge: throughLayout(lg, m.output).tensor, trunkEnd, layout: layoutOf(lg, m, roots.box, roots.cls), labels };
+function twoOutputCandidate(lg: LogicalGraph, fields: HeadFields = {}): { layout: DetectorLayout; why?: string } | null {
+  const shape = (o: string) => lg.shapes.get(o);
+  const pairs: { b: string; sc: string; rank: number }[] = [];
+  for (const b of lg.outputs.filter((o) => shape(o)?.length === 3 && shape(o)![2] === 4)) {
+    for (const sc of lg.outputs.filter((o) => o !== b && shape(o)?.length === 3 && shape(o)![1] === shape(b)![1] && shape(o)![2]! >= 1)) {
+      const bo = producerOp(lg, b), so = producerOp(lg, sc);
+      pairs.push({ b, sc, rank: (bo === 'Sigmoid' ? 2 : 0) + (SCORE_ACTIVATIONS.has(so) ? 1 : 0) - (SCORE_ACTIVATIONS.has(bo) && bo !== 'Sigmoid' ? 4 : 0) });
+    }
+  }
+  pairs.sort((x, y) => y.rank - x.rank);
+  for (const { b, sc } of pairs) {
+    const K = shape(sc)![2]!;
+    const boxOp = producerOp(lg, b), scoreOp = producerOp(lg, sc);
+    if (boxOp === 'Sigmoid') {
+      // Normalised cx,cy,w,h from a sigmoid: DETR-style queries (RT-DETR when the logits are meant for a sigmoid: --head rtdetr).
+      const preset = scoreOp === 'Sigmoid' ? { ...PRESETS.rtdetr, activation: 'none' as const } : scoreOp === 'Softmax' ? { ...PRESETS.detr, activation: 'none' as const } : PRESETS.detr;
+      return { layout: layoutFrom({ ...preset, ...fields }, scoreOp === 'Sigmoid' ? 'rtdetr' : 'detr', b, sc) };
+    }
+    if (scoreOp === 'Softmax' && K < 2) continue;
+    const family = scoreOp === 'Softmax' ? 'ssd' : 'retinanet';
+    const scores = family === 'ssd' ? { ...PRESETS.ssd } : { ...PRESETS.retinanet, activation: scoreOp === 'Sigmoid' ? 'none' as const : 'sigmoid' as const };
+    const layout = layoutFrom({ ...scores, ...fields }, family, b, sc);
+    if (layout.boxFormat !== 'priors' && rawBoxes(lg, layout)) {
+      return { layout: { ...layout, boxFormat: 'priors' }, why: `the box output ${b} is raw deltas from convolutions (no decode in the graph): pass --head ${family},priors=<priors.npy> to decode it` };
+    }
+    return { layout };
   }
   return null;
 }
 
-/** Head from a manual `--head` spec; the model path names the model in errors. */
+/**
+ * Find a detector head structurally, from declared output shapes and the ops that write them;
+ * no tensor names are used (docs/detection.md, "Head discovery"). Null when no output fits.
+ */
+export function discoverHead(lg: LogicalGraph): DetectorHead | null {
+  for (const out of lg.outputs) {
+    for (const c of singleOutputCandidates(lg, out)) {
+      const h = headFor(lg, c.layout, 'auto', !c.why, c.why);
+      // Two branches: box and class channels written by different tensors (not one conv's output sliced later).
+      if (h.roots.box.length > 0 && h.roots.class.length > 0 && !h.roots.box.every((r) => h.roots.class.includes(r)) && count(h.labels, 'box') > 0) return h;
+    }
+  }
+  const two = twoOutputCandidate(lg);
+  if (two) {
+    const h = headFor(lg, two.layout, 'auto', !two.why, two.why);
+    if (h.roots.box.length > 0 && h.roots.class.length > 0) return h;
+  }
+  return null;
+}
+
+/** Head from a `--head` spec (preset and/or keys); the model path names the model in errors. */
 export function headFromSpec(lg: LogicalGraph, spec: HeadSpec, modelPath: string): DetectorHead | null {
+  if (spec.kind === 'off') return null;
   if (spec.kind === 'auto') return discoverHead(lg);
-  if (spec.kind === 'slices') {
-    const output = spec.output ?? lg.outputs[0]!;
-    if (!lg.outputs.includes(output)) throw new UserError(`--head output=${output}: not a graph output (outputs: ${lg.outputs.join(', ')})`, modelPath);
-    const layout: DetectorLayout = { boxOutput: output, scoreOutput: output, layout: spec.layout, boxes: spec.boxes, scores: spec.scores, boxFormat: spec.boxFormat };
-    // Branch labels still come from the graph when its structure allows; decoding follows the spec.
+  const f = spec.fields, family = spec.preset ?? 'custom';
+  if (typeof f.boxes === 'string' && typeof f.scores === 'string') {
+    for (const t of [f.boxes, f.scores]) {
+      if (!lg.order.has(t)) throw new UserError(`--head: no tensor named "${t}" in the model`, modelPath);
+    }
+    if (lg.outputs.includes(f.boxes) && lg.outputs.includes(f.scores)) {
+      const layout = layoutFrom({ layout: 'AxC', ...f, boxes: { start: 0, end: 4 }, scores: { start: 0 } }, family, f.boxes, f.scores);
+      return headFor(lg, layout, 'manual', true);
+    }
+    // Branch roots inside the graph: regions from them; decoding from the output that joins them, if any.
+    const roots = { box: [f.boxes], class: [f.scores], objectness: [] };
+    const { labels, trunkEnd } = labelTensors(lg, roots);
     const auto = discoverHead(lg);
-    return auto && auto.layout?.boxOutput === output
-      ? { ...auto, source: 'manual', layout }
-      : { source: 'manual', boxRoot: null, classRoot: null, merge: null, trunkEnd: null, layout, labels: new Map() };
+    const joins = auto?.layout && auto.roots.box.includes(f.boxes) && auto.roots.class.includes(f.scores);
+    const layout = joins ? { ...auto.layout!, ...(f.layout ? { layout: f.layout } : {}), ...(f.boxFormat ? { boxFormat: f.boxFormat } : {}) } : null;
+    return { source: 'manual', family, roots, boxRoot: f.boxes, classRoot: f.scores, merge: joins ? auto!.merge : null, trunkEnd, layout, ...(layout ? {} : { why: `${f.boxes} and ${f.scores} are not graph outputs and no output joins them` }), labels };
   }
-  for (const t of [spec.boxes, spec.scores]) {
-    if (!lg.order.has(t)) throw new UserError(`--head: no tensor named "${t}" in the model`, modelPath);
+  if (f.boxes === undefined && f.scores === undefined) {
+    const two = twoOutputCandidate(lg, f);
+    if (!two) throw new UserError(`--head ${family}: no pair of outputs [1,A,4] boxes and [1,A,K] scores (outputs: ${lg.outputs.join(', ')}); name them with boxes=<output>,scores=<output>`, modelPath);
+    return headFor(lg, { ...two.layout, family }, 'manual', true);
   }
-  const { labels, trunkEnd } = labelTensors(lg, spec.boxes, spec.scores);
-  let layout: DetectorLayout | null = null;
-  let merge: string | null = null;
-  const join = lg.consumers.get(spec.boxes)?.find((n) => n.opType === 'Concat' && n.inputs.includes(spec.scores));
-  const out = join ? lg.outputs.find((o) => throughLayout(lg, o).tensor === join.outputs[0]) : undefined;
-  if (out) {
-    const m = mergeOf(lg, out)!;
-    merge = out;
-    layout = layoutOf(lg, m, spec.boxes, spec.scores);
-    if (layout && spec.layout) layout.layout = spec.layout;
-    if (layout) layout.boxFormat = spec.boxFormat;
-  } else if (lg.outputs.includes(spec.boxes) && lg.outputs.includes(spec.scores)) {
-    // Separate outputs, e.g. boxes [1,A,4] and scores [1,A,C]: the 4-wide axis tells the layout.
-    const bs = lg.shapes.get(spec.boxes);
-    const layoutKind = spec.layout ?? (bs && bs[1] === 4 ? 'CxA' : 'AxC');
-    layout = { boxOutput: spec.boxes, scoreOutput: spec.scores, layout: layoutKind, boxes: { start: 0, end: 4 }, scores: { start: 0 }, boxFormat: spec.boxFormat };
-  }
-  return { source: 'manual', boxRoot: spec.boxes, classRoot: spec.scores, merge, trunkEnd, layout, labels };
+  const output = f.output ?? lg.outputs[0]!;
+  if (!lg.outputs.includes(output)) throw new UserError(`--head output=${output}: not a graph output (outputs: ${lg.outputs.join(', ')})`, modelPath);
+  return headFor(lg, layoutFrom(f, family, output, output), 'manual', true);
 }
 
 export function labelCounts(labels: ReadonlyMap<string, HeadLabel>): Record<HeadLabel, number> {

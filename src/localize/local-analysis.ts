@@ -66,50 +66,16 @@ class LocalObserver implements TensorObserver, SampleObserver {
   }
 }
 
-const observers = new WeakMap<object, LocalObserver>();
-
 export const localErrorAnalysis: Analysis = {
   name: 'local',
   options<T>(y: Argv<T>) {
     return y.option('local', { type: 'boolean', default: false, describe: 'also measure local error: each op run on the FP32 values of its inputs (error made there, not inherited)', group: 'Analyses:' }) as unknown as Argv<T>;
   },
   enabled: (args) => !!args.local,
-  observers(args, fp32, int8) {
-    if (args['max-memory']) return [];
-    const o = new LocalObserver(fp32, int8, args.threads as number | undefined);
-    observers.set(args, o);
-    return [o];
-  },
-  async finish(report, ctx) {
-    const o = observers.get(ctx.args);
-    let results: Map<string, TensorMetrics>[];
-    let ms: number;
-    let openMs = 0;
-    if (o) {
-      try {
-        results = o.engines.map((e) => e?.results() ?? new Map());
-        ms = o.ms;
-        openMs = o.openMs;
-      } finally {
-        await o.close();
-        observers.delete(ctx.args);
-      }
-    } else {
-      const t0 = performance.now();
-      results = await measureAfterwards(ctx);
-      ms = performance.now() - t0;
-    }
-    report.thresholds = { ...report.thresholds, use: 'local' };
-    report.candidates.forEach((c, k) => {
-      const local = results[k] ?? new Map();
-      for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
-      c.firstDivergence = firstDivergence(c.rows, report.thresholds);
-      c.accumulation = c.firstDivergence ? null : accumulation(c.rows, report.thresholds);
-      const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
-        .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
-      const findings: LocalFindings = { measured: local.size, worst, ms, openMs };
-      c.analyses.local = findings;
-    });
+  shardable: false, // its state (value histograms / local-error runs) does not merge across shards
+  start(args, fp32, int8) {
+    const o = args['max-memory'] ? undefined : new LocalObserver(fp32, int8, args.threads as number | undefined);
+    return { observers: o ? [o] : [], finish: (report, ctx) => finishLocal(o, report, ctx) };
   },
   render(report: Report, k: number, color: boolean) {
     const f = report.candidates[k]?.analyses.local as LocalFindings | undefined;
@@ -121,6 +87,36 @@ export const localErrorAnalysis: Analysis = {
     return lines;
   },
 };
+
+async function finishLocal(o: LocalObserver | undefined, report: Report, ctx: AnalysisContext): Promise<void> {
+  let results: Map<string, TensorMetrics>[];
+  let ms: number;
+  let openMs = 0;
+  if (o) {
+    try {
+      results = o.engines.map((e) => e?.results() ?? new Map());
+      ms = o.ms;
+      openMs = o.openMs;
+    } finally {
+      await o.close();
+    }
+  } else {
+    const t0 = performance.now();
+    results = await measureAfterwards(ctx);
+    ms = performance.now() - t0;
+  }
+  report.thresholds = { ...report.thresholds, use: 'local' };
+  report.candidates.forEach((c, k) => {
+    const local = results[k] ?? new Map();
+    for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
+    c.firstDivergence = firstDivergence(c.rows, report.thresholds);
+    c.accumulation = c.firstDivergence ? null : accumulation(c.rows, report.thresholds);
+    const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
+      .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
+    const findings: LocalFindings = { measured: local.size, worst, ms, openMs };
+    c.analyses.local = findings;
+  });
+}
 
 /** local − accumulated SQNR: how many dB of this tensor's error came from upstream. */
 export function amplificationDb(localDb: number, accumulatedDb: number): number {

@@ -2,8 +2,9 @@ import type { Sample } from '../inputs/input-source.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
 import { cocoMap, toPredicted, type PredictedBox } from '../detect/coco-map.js';
-import { MAP_DEFAULTS, decodeDetections, headView } from '../detect/decode.js';
-import type { DetectorLayout } from '../detect/head-spec.js';
+import { MAP_DEFAULTS } from '../detect/decode.js';
+import { HeadDecoder } from '../detect/head-decoder.js';
+import { PRESETS, layoutFrom } from '../detect/head-spec.js';
 import { groundTruthOf } from '../detect/yolo-labels.js';
 
 /**
@@ -15,18 +16,19 @@ import { groundTruthOf } from '../detect/yolo-labels.js';
 export class Map50Meter {
   private readonly images: { id: number; file: string; width: number; height: number }[] = [];
   private readonly dets: PredictedBox[] = [];
-  private readonly layout: DetectorLayout;
+  private readonly decoder: HeadDecoder;
 
   constructor(output: string, channels: [number, number | undefined], private readonly labelsDir: string) {
-    this.layout = { boxOutput: output, scoreOutput: output, layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: channels[0], ...(channels[1] !== undefined ? { end: channels[1] } : {}) }, boxFormat: 'xywh' };
+    const scores = { start: channels[0], ...(channels[1] !== undefined ? { end: channels[1] } : {}) };
+    this.decoder = new HeadDecoder(layoutFrom({ ...PRESETS.yolov8, scores }, 'yolov8', output, output));
   }
 
   add(sample: Sample, out: Tensor): void {
     if (!sample.image) throw new UserError('map50_drop needs image inputs (with labels)', sample.id);
     const id = this.images.length;
     this.images.push({ id, file: sample.image.file, width: sample.image.letterbox.srcWidth, height: sample.image.letterbox.srcHeight });
-    const v = headView(out, out, this.layout);
-    for (const d of decodeDetections(v, MAP_DEFAULTS, sample.image.letterbox)) this.dets.push(toPredicted(d, id));
+    const v = this.decoder.view(new Map([[this.decoder.layout.boxOutput, out]]), sample, 'map50_drop');
+    for (const d of this.decoder.detections(v, MAP_DEFAULTS, sample)) this.dets.push(toPredicted(d, id));
   }
 
   map50(): number {

@@ -76,7 +76,7 @@ export function parseGates(texts: readonly string[]): Gate[] {
 export function verdictOf(c: CandidateReport): string {
   const head = c.analyses.head as { verdict?: unknown } | undefined;
   if (head && typeof head.verdict === 'string') return head.verdict.toLowerCase();
-  // The detection-head analysis (src/detect/verdict.ts) writes {verdict: 'classness collapse' | 'box drift' | 'both' | 'ok', ...}.
+  // The detection-head analysis (src/detect/verdict.ts) writes {verdict: 'ok' | 'classness collapse' | 'box drift' | 'objectness collapse' | several joined with ' + ', ...}.
   const v = head?.verdict as { verdict?: unknown } | null | undefined;
   if (v && typeof v.verdict === 'string') return v.verdict.toLowerCase();
   return c.firstDivergence || c.accumulation ? 'diverged' : 'ok';

@@ -1,4 +1,4 @@
-import type { Analysis } from '../analysis/analysis.js';
+import type { Analysis, AnalysisContext } from '../analysis/analysis.js';
 import type { Report } from './report.js';
 import { HistogramCollector, HIST_BINS, type HistogramData } from './tensor-histograms.js';
 import { QuantRanges, type QuantRange } from './quant-range.js';
@@ -17,9 +17,6 @@ export interface HistogramsAnalysis {
   worst: TensorHistogram[];
 }
 
-// The collector lives from observers() to finish() of one run; keyed by that run's args object.
-const collectors = new WeakMap<object, HistogramCollector>();
-
 /**
  * Collects FP32/INT8 value histograms of every compared tensor during the run (fixed bins, so
  * memory is bins × tensors whatever the image count) and keeps those of the worst tensors for the
@@ -28,29 +25,27 @@ const collectors = new WeakMap<object, HistogramCollector>();
 export const histogramAnalysis: Analysis = {
   name: 'histograms',
   enabled: (args) => typeof args.html === 'string' && args.html !== '',
-  observers(args) {
+  shardable: false, // its state (value histograms / local-error runs) does not merge across shards
+  start: () => {
     const c = new HistogramCollector();
-    collectors.set(args, c);
-    return [c];
-  },
-  finish(report: Report, ctx) {
-    const c = collectors.get(ctx.args);
-    if (!c) return;
-    report.candidates.forEach((cand, k) => {
-      const hists = c.byCandidate[k];
-      if (!hists) return;
-      const ranges = ctx.int8[k] ? new QuantRanges(ctx.int8[k]!) : undefined;
-      const worst = cand.rows
-        .filter((r) => hists.has(r.name) && !Number.isNaN(r.metrics.sqnrDb) && r.metrics.sqnrDb !== Infinity)
-        .sort((a, b) => a.metrics.sqnrDb - b.metrics.sqnrDb)
-        .slice(0, HISTOGRAM_TENSORS)
-        .map((r): TensorHistogram => {
-          const clip = r.int8Kind === 'dequantized' ? ranges?.of(r.int8Name) : undefined;
-          return { ...hists.get(r.name)!.toData(r.name), sqnrDb: r.metrics.sqnrDb, ...(clip ? { clip } : {}) };
-        });
-      const data: HistogramsAnalysis = { bins: HIST_BINS, worst };
-      cand.analyses.histograms = data;
-    });
-    collectors.delete(ctx.args);
+    return { observers: [c], finish: (report: Report, ctx) => finishHistograms(c, report, ctx) };
   },
 };
+
+function finishHistograms(c: HistogramCollector, report: Report, ctx: AnalysisContext): void {
+  report.candidates.forEach((cand, k) => {
+    const hists = c.byCandidate[k];
+    if (!hists) return;
+    const ranges = ctx.int8[k] ? new QuantRanges(ctx.int8[k]!) : undefined;
+    const worst = cand.rows
+      .filter((r) => hists.has(r.name) && !Number.isNaN(r.metrics.sqnrDb) && r.metrics.sqnrDb !== Infinity)
+      .sort((a, b) => a.metrics.sqnrDb - b.metrics.sqnrDb)
+      .slice(0, HISTOGRAM_TENSORS)
+      .map((r): TensorHistogram => {
+        const clip = r.int8Kind === 'dequantized' ? ranges?.of(r.int8Name) : undefined;
+        return { ...hists.get(r.name)!.toData(r.name), sqnrDb: r.metrics.sqnrDb, ...(clip ? { clip } : {}) };
+      });
+    const data: HistogramsAnalysis = { bins: HIST_BINS, worst };
+    cand.analyses.histograms = data;
+  });
+}

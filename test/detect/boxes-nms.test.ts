@@ -62,9 +62,10 @@ describe('decoding both layouts', () => {
     const C = rows.length, A = 3;
     const cxa = Float32Array.from(rows.flat());
     const axc = Float32Array.from({ length: C * A }, (_, i) => rows[i % C]![Math.floor(i / C)]!);
-    const layout = { boxOutput: 'o', scoreOutput: 'o', boxes: { start: 0, end: 4 }, scores: { start: 4 }, boxFormat: 'xywh' as const };
-    const d1 = decodeDetections(headView({ name: 'o', dtype: 'float32', shape: [1, C, A], data: cxa }, { name: 'o', dtype: 'float32', shape: [1, C, A], data: cxa }, { ...layout, layout: 'CxA' }), DETECT_DEFAULTS);
-    const d2 = decodeDetections(headView({ name: 'o', dtype: 'float32', shape: [1, A, C], data: axc }, { name: 'o', dtype: 'float32', shape: [1, A, C], data: axc }, { ...layout, layout: 'AxC' }), DETECT_DEFAULTS);
+    const layout = { family: 'yolov8', boxOutput: 'o', scoreOutput: 'o', boxes: { start: 0, end: 4 }, scores: { start: 4 }, boxFormat: 'xywh' as const, activation: 'none' as const, combine: 'mul' as const, nms: true };
+    const size = { width: 100, height: 100 };
+    const d1 = decodeDetections(headView({ name: 'o', dtype: 'float32', shape: [1, C, A], data: cxa }, { name: 'o', dtype: 'float32', shape: [1, C, A], data: cxa }, { ...layout, layout: 'CxA' }, size), DETECT_DEFAULTS);
+    const d2 = decodeDetections(headView({ name: 'o', dtype: 'float32', shape: [1, A, C], data: axc }, { name: 'o', dtype: 'float32', shape: [1, A, C], data: axc }, { ...layout, layout: 'AxC' }, size), DETECT_DEFAULTS);
     expect(d1).toEqual(d2);
     // anchor 0: class 0 at 0.9, box 8..12; anchor 1: class 1 at 0.8; anchor 2: class 0 at 0.3 (> 0.25)
     expect(d1.map((d) => [d.anchor, d.cls, +d.score.toFixed(3)])).toEqual([[0, 0, 0.9], [1, 1, 0.8], [2, 0, 0.3]]);

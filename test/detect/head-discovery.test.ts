@@ -30,11 +30,13 @@ describe.skipIf(!hasShared)('detector head discovery (YOLOv8n)', () => {
     expect(head.classRoot).toBe('/model.22/Sigmoid_output_0');
     expect(head.merge).toBe('output0');
     expect(head.trunkEnd).toBe('/model.4/cv2/act/Mul_output_0');
-    expect(head.layout).toEqual({ boxOutput: 'output0', scoreOutput: 'output0', layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: 4, end: 84 }, boxFormat: 'xywh' });
+    expect(head.family).toBe('yolov8');
+    expect(head.layout).toEqual({ family: 'yolov8', boxOutput: 'output0', scoreOutput: 'output0', layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: 4, end: 84 }, boxFormat: 'xywh', activation: 'none', combine: 'mul', nms: true });
+    expect(head.roots).toEqual({ box: ['/model.22/Mul_2_output_0'], class: ['/model.22/Sigmoid_output_0'], objectness: [] });
     const wrong = [...head.labels].filter(([t, l]) => byName(t) !== l);
     expect(wrong).toEqual([]);
     const counts = labelCounts(head.labels);
-    const expected = { backbone: 0, neck: 0, box: 0, class: 0, shared: 0 };
+    const expected = { backbone: 0, neck: 0, box: 0, class: 0, objectness: 0, shared: 0 };
     for (const t of lg.order.keys()) { const l = byName(t); if (l) expected[l]++; }
     expect(counts).toEqual(expected);
     expect(counts.box).toBeGreaterThan(30); // 3 levels x (2 conv blocks of 3 tensors + conv) + DFL + decode
@@ -60,7 +62,11 @@ describe.skipIf(!hasShared)('detector head discovery (YOLOv8n)', () => {
     expect(named.labels).toEqual(auto.labels);
     expect(named.layout).toEqual(auto.layout);
     const sliced = headFromSpec(lg, parseHeadSpec('boxes=0:4,scores=4:84,layout=CxA'), YOLO.fp32)!;
-    expect(sliced.layout).toEqual({ ...auto.layout, boxes: { start: 0, end: 4 }, scores: { start: 4, end: 84 } });
+    expect(sliced.layout).toEqual({ ...auto.layout, family: 'custom' });
+    expect(sliced.labels).toEqual(auto.labels); // regions traced from the channels the spec names
+    const preset = headFromSpec(lg, parseHeadSpec('yolov8'), YOLO.fp32)!;
+    expect(preset.layout).toEqual({ ...auto.layout, scores: { start: 4 } });
+    expect(preset.labels).toEqual(auto.labels);
     expect(() => headFromSpec(lg, parseHeadSpec('boxes=nope,scores=/model.22/Sigmoid_output_0'), YOLO.fp32)).toThrow(/no tensor named "nope"/);
   });
 });
@@ -68,9 +74,17 @@ describe.skipIf(!hasShared)('detector head discovery (YOLOv8n)', () => {
 describe('--head parsing', () => {
   it('parses slices, names and auto; rejects malformed specs', () => {
     expect(parseHeadSpec('auto')).toEqual({ kind: 'auto' });
-    expect(parseHeadSpec('boxes=0:4,scores=4:,layout=AxC')).toEqual({ kind: 'slices', boxes: { start: 0, end: 4 }, scores: { start: 4 }, layout: 'AxC', boxFormat: 'xywh' });
-    expect(parseHeadSpec('boxes=b,scores=s')).toEqual({ kind: 'tensors', boxes: 'b', scores: 's', boxFormat: 'xywh' });
-    for (const bad of ['boxes=0:4', 'boxes=0:5,scores=5:85', 'boxes=0:4,scores=4:84,layout=NCHW', 'box=0:4,scores=4:8', 'boxes=0:4,scores=s']) {
+    expect(parseHeadSpec('off')).toEqual({ kind: 'off' });
+    expect(parseHeadSpec('boxes=0:4,scores=4:,layout=AxC')).toEqual({ kind: 'spec', fields: { boxes: { start: 0, end: 4 }, scores: { start: 4 }, layout: 'AxC' } });
+    expect(parseHeadSpec('boxes=b,scores=s')).toEqual({ kind: 'spec', fields: { boxes: 'b', scores: 's' } });
+    // A preset gives defaults; later keys override them.
+    expect(parseHeadSpec('yolox,strides=8/16/32/64')).toEqual({ kind: 'spec', preset: 'yolox', fields: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'grid', strides: [8, 16, 32, 64] } });
+    expect(parseHeadSpec('ssd,boxes=loc,scores=conf,priors=p.npy,format=priors,variances=0.1/0.2')).toEqual({ kind: 'spec', preset: 'ssd', fields: { layout: 'AxC', boxFormat: 'priors', background: 0, activation: 'none', boxes: 'loc', scores: 'conf', priors: 'p.npy', variances: [0.1, 0.2] } });
+    expect(parseHeadSpec('detr,nms=on').kind === 'spec' && (parseHeadSpec('detr,nms=on') as { fields: { nms: boolean } }).fields.nms).toBe(true);
+    expect((parseHeadSpec('boxes=0:4,scores=5:85,objectness=4,class=-1,background=-1,activation=softmax,combine=fastestdet') as { fields: object }).fields)
+      .toEqual({ boxes: { start: 0, end: 4 }, scores: { start: 5, end: 85 }, objectness: 4, classChannel: -1, background: -1, activation: 'softmax', combine: 'fastestdet' });
+    for (const bad of ['boxes=0:4', 'boxes=0:5,scores=5:85', 'boxes=0:4,scores=4:84,layout=NCHW', 'box=0:4,scores=4:8', 'boxes=0:4,scores=s', 'yolov99',
+      'yolox,strides=8/x', 'ssd,variances=0.1', 'boxes=0:4,scores=4:,objectness=x', 'boxes=0:4,scores=4:,format=cxcy', 'boxes=0:4,scores=4:,activation=relu', 'boxes=0:4,scores=4:,nms=maybe', 'yolov8,boxes']) {
       expect(() => parseHeadSpec(bad)).toThrow(UserError);
     }
   });

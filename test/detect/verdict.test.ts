@@ -22,9 +22,18 @@ describe.skipIf(!hasShared)('detection verdict', () => {
     const dir = tmpDir('verdict-');
     const classBroken = scaleActivationQdq(YOLO.entropy, CLASS_T, 1 / 30, dir);
     const boxBroken = scaleActivationQdq(YOLO.entropy, BOX_T, 1 / 30, dir);
-    const argv = await runBuilder(yargs([])).parse(['--fp32', YOLO.fp32, '--int8', classBroken, boxBroken, YOLO.fp32, YOLO.collapsed, '-i', YOLO.bus]);
+    // Issue #13: the same conv on a 100x coarser grid (the layer at ~2 dB made there) moves boxes without losing a match at IoU 0.5.
+    const boxCoarse = scaleActivationQdq(YOLO.entropy, BOX_T, 100, dir);
+    const argv = await runBuilder(yargs([])).parse(['--fp32', YOLO.fp32, '--int8', classBroken, boxBroken, YOLO.fp32, YOLO.collapsed, boxCoarse, YOLO.entropy, '-i', YOLO.bus]);
     const report = await runComparison(argv as unknown as RunArgs);
-    const [cls, box, self, collapsed] = report.candidates.map((c) => c.analyses.head as Found);
+    const [cls, box, self, collapsed, coarse, healthy] = report.candidates.map((c) => c.analyses.head as Found);
+
+    expect(healthy!.verdict!.verdict).toBe('ok');
+    expect(coarse!.verdict!.verdict).toBe('box drift');
+    expect(coarse!.verdict!.start).toBe(BOX_T);
+    expect(coarse!.output!.detections.recall).toBe(1); // every FP32 detection still matched at IoU 0.5
+    expect(coarse!.output!.boxIou.share50_95).toBeLessThan(healthy!.output!.boxIou.share50_95);
+    expect(coarse!.verdict!.evidence.some((e) => e.startsWith(`box-branch tensor ${BOX_T} makes its own error`))).toBe(true);
 
     expect(cls!.verdict!.verdict).toBe('classness collapse');
     expect(cls!.verdict!.start).toBe(CLASS_T);

@@ -9,7 +9,7 @@ import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { progressBar } from '../../report/progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
-import type { Analysis } from '../../analysis/analysis.js';
+import type { Analysis, StartedAnalysis } from '../../analysis/analysis.js';
 import { runWorkers, workerCount, writeShard } from '../sharding.js';
 import type { ComparisonResult } from '../../compare/compare-models.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
@@ -56,8 +56,8 @@ function runInputOptions(a: RunArgs) {
 export async function runComparison(a: RunArgs): Promise<Report> {
   const workers = workerCount(a);
   if (workers > 1) return runWorkers(a, workers);
-  const { fp32, int8, analyses, result } = await compareRun(a);
-  return finishReport(a, fp32, int8, analyses, result);
+  const { fp32, int8, runs, result } = await compareRun(a);
+  return finishReport(a, fp32, int8, runs, result);
 }
 
 /** Runs the comparison (one shard of the inputs with `shard`), analyses observing it. */
@@ -73,7 +73,8 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
   const int8 = a.int8.map(openModel);
   const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
-  const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
+  const runs: StartedAnalysis[] = analyses.map((an) => ({ name: an.name, run: an.start(a, fp32, int8) }));
+  const observers = runs.flatMap((r) => r.run.observers);
   const result = await compareModels(fp32, int8, {
     shard,
     observers,
@@ -87,15 +88,15 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
     onProgress: (n, s) => progress.update(n, s),
   });
   progress.finish();
-  return { fp32, int8, analyses, result };
+  return { fp32, int8, runs, result };
 }
 
 /** The report of a comparison (run, or merged partial runs): divergence, then every analysis. */
-export async function finishReport(a: RunArgs, fp32: OnnxModel, int8: OnnxModel[], analyses: Analysis[], result: ComparisonResult): Promise<Report> {
+export async function finishReport(a: RunArgs, fp32: OnnxModel, int8: OnnxModel[], runs: readonly StartedAnalysis[], result: ComparisonResult): Promise<Report> {
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
   const inputs = { specs: inputSpecs(a), options: runInputOptions(a) };
-  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs });
+  for (const r of runs) await r.run.finish(report, { fp32, int8, result, args: a, inputs });
   return report;
 }
 
