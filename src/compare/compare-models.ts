@@ -7,6 +7,7 @@ import type { Runner } from '../runners/runner.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
+import { dumpFileNames } from '../dump/dump-files.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { UserError } from '../errors.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
@@ -331,9 +332,10 @@ async function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string |
   if (!dir) return {};
   // Loaded on first use: apache-arrow costs ~0.2 s of start-up that runs without dumps need not pay.
   const { ArrowDumpWriter } = await import('../dump/arrow-dump-writer.js');
-  const writer = ArrowDumpWriter.open(path.join(dir, 'fp32.arrow'), { role: 'fp32', model: fp32.path, backend });
+  const [refFile, ...candFiles] = dumpFileNames(cands.length).map((f) => path.join(dir, f));
+  const writer = ArrowDumpWriter.open(refFile!, { role: 'fp32', model: fp32.path, backend });
   cands.forEach((c, k) => {
-    c.dump = ArrowDumpWriter.open(path.join(dir, cands.length === 1 ? 'int8.arrow' : `int8-${k + 1}.arrow`), { role: 'int8', model: c.model.path, backend, reference: fp32.path });
+    c.dump = ArrowDumpWriter.open(candFiles[k]!, { role: 'int8', model: c.model.path, backend, reference: fp32.path });
   });
   return {
     ref: {

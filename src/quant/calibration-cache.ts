@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { UserError, errorMessage } from '../errors.js';
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 
 /**
  * TensorRT calibration cache ("calibration table"), the text file IInt8Calibrator::writeCalibrationCache

@@ -1,3 +1,4 @@
+import './ort-env.js';
 import * as ort from 'onnxruntime-node';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { markedModelBytes } from '../graph/mark-outputs.js';

@@ -6,6 +6,7 @@ import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calib
 import { DEFAULT_TRT_VERSION, trtVersionNumber } from '../../quant/calibration-cache.js';
 import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
 import { progressBar } from '../progress.js';
+import { planOutputs } from '../../output/output-plan.js';
 import { runSweepCommand, sweepFlags, type SweepArgs } from '../../quant-sweep/sweep-command.js';
 
 /** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */
@@ -32,8 +33,12 @@ export const command: CommandModule<object, CalibrateArgs> = {
     .option('cache', { type: 'string', describe: 'calibration cache to write (TensorRT text format); required without --sweep' })
     .option('qdq', { type: 'string', describe: 'also write a Q/DQ ONNX model emulating TensorRT INT8 with these scales' }) as unknown as Argv<CalibrateArgs>,
   handler: async (argv) => {
-    if (argv.sweep !== undefined) return runSweepCommand(argv);
+    if (argv.sweep !== undefined) {
+      planOutputs([{ flag: '--json', path: argv.json }, { flag: '--keep', path: argv.keep, files: [], atCommit: false }], [argv.model, argv.images, argv.eval]);
+      return runSweepCommand(argv);
+    }
     if (!argv.cache) throw new UserError('--cache is required (the calibration cache to write), unless --sweep is given');
+    planOutputs([{ flag: '--cache', path: argv.cache }, { flag: '--qdq', path: argv.qdq }], [argv.model, argv.images]);
     const calibrator = parseCalibrator(argv.calibrator);
     const version = trtVersionNumber(argv['trt-version']);
     if (!(argv['max-images'] >= 1)) throw new UserError(`--max-images must be ≥ 1, got ${argv['max-images']}`);

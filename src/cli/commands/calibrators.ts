@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel, writeFileAtomic } from '../../graph/onnx-model.js';
+import { loadModel } from '../../graph/onnx-model.js';
+import { writeFileAtomic } from '../../output/output-session.js';
+import { planOutputs } from '../../output/output-plan.js';
 import { UserError } from '../../errors.js';
 import { jsonNumbers } from '../../report/format.js';
 import { trtVersionNumber } from '../../quant/calibration-cache.js';
@@ -44,6 +46,7 @@ export const command: CommandModule<object, CalibratorsArgs> = {
     .option('break-db', { type: 'number', default: 20, describe: 'report the first layer whose SQNR falls below this' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as unknown as Argv<CalibratorsArgs>,
   handler: async (argv) => {
+    planOutputs([{ flag: '--out', path: argv.out, files: ['calibrators.json'] }], [argv.model, argv.images, argv.eval]);
     const calibrators = [...new Set(argv.calibrators.flatMap((s) => s.split(',')).filter(Boolean).map(parseCalibrator))];
     const channels = parseChannelRange(argv.channels);
     const trtVersion = trtVersionNumber(argv['trt-version']);

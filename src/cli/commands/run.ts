@@ -10,6 +10,8 @@ import { progressBar } from '../progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
+import { planOutputs } from '../../output/output-plan.js';
+import { runOutputs } from '../output-flags.js';
 
 export interface RunArgs {
   fp32: string;
@@ -89,8 +91,9 @@ export const command = {
   handler: async (argv: RunArgs) => {
     const table = toTableOptions(argv); // validate output flags before the long run
     const outputs = toReportOutputs(argv);
+    planOutputs(runOutputs(argv), [argv.fp32, argv.int8, argv.input, argv['trt-cache']]);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) =>
-      [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
+      [...analysisLines(r, argv, !!table.color), ...(argv.dump !== undefined ? [`dumps written to ${argv.dump}/`] : [])]);
   },
 };

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
-import { writeFileAtomic } from '../../graph/onnx-model.js';
+import { writeFileAtomic } from '../../output/output-session.js';
+import { planOutputs } from '../../output/output-plan.js';
 import { UserError } from '../../errors.js';
 import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { layerwiseSensitivity, type SensitivityResult } from '../../localize/sensitivity.js';
@@ -59,6 +60,7 @@ export const command = {
     .option('json', { type: 'string', describe: 'write the result as JSON (use - for stdout)' })
     .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' }),
   handler: async (a: SensitivityArgs) => {
+    planOutputs([{ flag: '--json', path: a.json }], [a.fp32, a.int8, a.input]);
     const metric = parseMetric(a.metric);
     const channels = parseChannels(a['score-channels']);
     let filter: RegExp | undefined;
