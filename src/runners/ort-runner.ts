@@ -104,7 +104,12 @@ export class OrtRunner implements Runner {
     }
   }
 
+  private closed = false;
+
+  /** Releases the session; a second call does nothing (a runner may be closed early to free memory). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.session.release();
   }
 }

@@ -67,6 +67,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
     noPerturbationCheck: a['perturbation-check'] === false,
     ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
     onProgress: (n, s) => progress.update(n, s),
+    warn,
   });
   progress.finish();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
