@@ -14,7 +14,7 @@ import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb,
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
-import { planMemory, weightBytes } from './memory-budget.js';
+import { MIN_GROUP_BYTES, planMemory, weightBytes } from './memory-budget.js';
 
 export interface ModelInfo {
   path: string;
@@ -327,7 +327,7 @@ function memoryPlan(budget: number, fp32: OnnxModel, fp32Runner: Runner, cands: 
   const plan = planMemory(budget, weights, Math.max(0, ...known));
   const mb = (b: number) => (b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0);
   if (plan.budgetBytes > budget) {
-    warn(`warning: --max-memory ${mb(budget)} MB is under what these models need at least (${mb(weights.fp32 + weights.int8)} MB of weights, one session per model, and the largest tensor of each side, ${mb(Math.max(0, ...known))} MB): running with ${mb(plan.budgetBytes)} MB`);
+    warn(`warning: --max-memory ${mb(budget)} MB is under what these models need at least (${mb(weights.fp32 + weights.int8)} MB of weights, one session per model, and two fetch groups of ${mb(Math.max(MIN_GROUP_BYTES, ...known))} MB): running with ${mb(plan.budgetBytes)} MB`);
   }
   let warned = false;
   return {

@@ -35,18 +35,27 @@ export function weightBytes(model: OnnxModel): number {
 }
 
 /**
- * Splits `budget` between open sessions and fetch groups. One FP32 and one INT8 session plus the
- * largest tensor of each side is the floor; a budget under it runs at the floor (the caller warns).
+ * Fetch groups are never planned smaller than this: each group is one more session to open (whose
+ * start-up touches about the model's weights again) and one more model run per sample, so groups
+ * of a few KB cost far more memory and time than they save (bench/README.md §7).
+ */
+export const MIN_GROUP_BYTES = 16 * 2 ** 20;
+
+/**
+ * Splits `budget` between open sessions and fetch groups. One FP32 and one INT8 session plus two
+ * groups of the largest tensor (at least MIN_GROUP_BYTES) is the floor; a budget under it runs at
+ * the floor (the caller warns).
  * Up to a quarter of what is left keeps more group sessions open (saves reopening a session per
  * group and sample); the rest sizes the groups, two at a time.
  */
 export function planMemory(budget: number, weights: { fp32: number; int8: number }, largestTensor: number): MemoryPlan {
   const pair = weights.fp32 + weights.int8;
-  const floorBytes = pair + 2 * largestTensor;
+  const minGroup = Math.max(largestTensor, MIN_GROUP_BYTES);
+  const floorBytes = pair + 2 * minGroup;
   const budgetBytes = Math.max(budget, floorBytes);
   const spare = budgetBytes - floorBytes;
   const extra = pair === 0 ? Infinity : Math.floor((spare / 4) / pair);
   const maxSessions = 1 + Math.min(extra, 1 << 20);
-  const groupBytes = Math.max(largestTensor, Math.floor((budgetBytes - (pair === 0 ? 0 : pair * maxSessions)) / 2));
+  const groupBytes = Math.max(minGroup, Math.floor((budgetBytes - (pair === 0 ? 0 : pair * maxSessions)) / 2));
   return { groupBytes, maxSessions, floorBytes, budgetBytes };
 }
