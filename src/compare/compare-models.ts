@@ -15,6 +15,7 @@ import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
 import { MIN_GROUP_BYTES, planMemory, weightBytes } from './memory-budget.js';
+import { dequantizeTensor } from '../graph/qoperator.js';
 
 export interface ModelInfo {
   path: string;
@@ -31,8 +32,13 @@ export interface TensorRecord {
   order: number;
   shape: number[];
   dtype: string;
-  /** 'dequantized': the INT8 side is a DequantizeLinear output (what the next INT8 layer reads). */
-  int8Kind: 'float' | 'dequantized';
+  /**
+   * 'dequantized': the INT8 side is a DequantizeLinear output (what the next INT8 layer reads);
+   * 'quantized': a QOperator op's integer output, compared as (q − zero point) · scale.
+   */
+  int8Kind: 'float' | 'dequantized' | 'quantized';
+  /** The INT8 op that made the value when it is not the FP32 op (QLinearConv, Conv+Relu, ...). */
+  int8Op?: string;
   scale?: number;
   inputs: string[];
   metrics: TensorMetrics;
@@ -222,9 +228,10 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           t = performance.now();
           const fetch = [...logicalOf.keys()];
           const runner = c.groups ? await c.groups.get(fetch) : c.runner;
-          for await (const tensor of runner.run(sample.feeds, { fetch })) {
+          for await (const raw of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
-            const name = logicalOf.get(tensor.name)!;
+            const name = logicalOf.get(raw.name)!;
+            const tensor = asCompared(c.byName.get(name)!, raw);
             const ref = refTensors.get(name);
             if (!ref) { c.skipped.set(name, 'not produced by the FP32 runner'); continue; }
             const tc = performance.now();
@@ -262,6 +269,12 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     samples,
     timing,
   };
+}
+
+/** The value an INT8 tensor stands for: a QOperator op's integer output dequantized, anything else as is. */
+function asCompared(pair: TensorPair, t: Tensor): Tensor {
+  const q = pair.test;
+  return q.kind === 'quantized' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint) : t;
 }
 
 function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
@@ -352,7 +365,7 @@ function candidateResult(c: CandidateState): CandidateResult {
     const meta = c.meta.get(p.name)!;
     records.push({
       name: p.name, int8Name: p.test.actual, opType: p.opType, node: p.node, order: p.order,
-      shape: meta.shape, dtype: meta.dtype, int8Kind: p.test.kind,
+      shape: meta.shape, dtype: meta.dtype, int8Kind: p.test.kind, ...(p.int8Op ? { int8Op: p.int8Op } : {}),
       ...(p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
       inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
     });

@@ -5,7 +5,7 @@ import { encodeNpy, parseNpy } from '../inputs/npy.js';
 import { PendingFile } from '../output/output-session.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { LazyString, decodeRaw, readRange, scanJsonFile, type LazyJson } from './json-scan.js';
-import type { SourceEntry, SourceKey, TensorSource } from './tensor-source.js';
+import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
 
 /**
  * Polygraphy's RunResults JSON (`polygraphy run --save-outputs`), as written by

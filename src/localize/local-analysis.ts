@@ -1,16 +1,15 @@
 import type { Argv } from 'yargs';
-import type { Analysis, AnalysisContext } from '../analysis/registry.js';
+import type { Analysis, AnalysisContext } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { SampleObserver, TensorObserver, TensorRecord } from '../compare/compare-models.js';
 import { pairModels, type TensorPair } from '../compare/pairing.js';
 import type { TensorMetrics } from '../compare/metrics.js';
-import { firstDivergence } from '../analysis/first-divergence.js';
+import { accumulation, firstDivergence } from '../analysis/first-divergence.js';
 import { samplesFrom, type Sample } from '../inputs/input-source.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtDb } from '../report/format.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toInputOptions } from '../cli/options.js';
 import { LocalErrorEngine, floatPairs, fp32RunnerProvider } from './local-error.js';
 
 /**
@@ -105,6 +104,7 @@ export const localErrorAnalysis: Analysis = {
       const local = results[k] ?? new Map();
       for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
       c.firstDivergence = firstDivergence(c.rows, report.thresholds);
+      c.accumulation = c.firstDivergence ? null : accumulation(c.rows, report.thresholds);
       const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
         .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
       const findings: LocalFindings = { measured: local.size, worst, ms, openMs };
@@ -150,8 +150,7 @@ async function measureAfterwards(ctx: AnalysisContext): Promise<Map<string, Tens
     const engine = await LocalErrorEngine.open(m, pairs, { maxBytesPerRun: budget, sizes, threads: a.threads as number | undefined });
     const fp = await fp32RunnerProvider(ctx.fp32, pairs, a.threads as number | undefined);
     try {
-      const warn = (s: string) => process.stderr.write(`${s}\n`);
-      for await (const s of samplesFrom(a.input as string[], inputs, toInputOptions(a, warn))) await engine.accumulate(s, fp.provider(s));
+      for await (const s of samplesFrom(ctx.inputs.specs, inputs, ctx.inputs.options)) await engine.accumulate(s, fp.provider(s));
       out.push(engine.results());
     } finally {
       await engine.close();

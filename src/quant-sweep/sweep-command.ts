@@ -5,7 +5,7 @@ import { loadModel } from '../graph/onnx-model.js';
 import { writeFileAtomic } from '../output/output-session.js';
 import { UserError } from '../errors.js';
 import { parseChannels } from '../localize/targets.js';
-import { progressBar, type Progress } from '../cli/progress.js';
+import { progressBar, type Progress } from '../report/progress.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { parseCalibrator } from '../quant/calibrators.js';
 import type { PlacementPolicy } from '../quant/placement.js';

@@ -59,7 +59,7 @@ export function renderCandidateTable(c: CandidateReport, report: Report, opt: Ta
     const paint = (s: string) => (r.name === first ? ansi.red(ansi.bold(s, color), color) : bad && r.origin === 'made here' ? ansi.yellow(s, color) : s);
     const mark = r.name === first ? '>>' : r.origin === 'made here' ? '*' : '';
     table.push([
-      String(r.order), r.opType, paint(ellipsize(r.name, width)), shapeString(r.shape),
+      String(r.order), opLabel(r), paint(ellipsize(r.name, width)), shapeString(r.shape),
       fmtCos(r.metrics.cosine), fmtNum(r.metrics.maxAbs, 3), paint(fmtDb(r.metrics.sqnrDb)),
       ...(hasLocal ? [r.local ? fmtDb(r.local.sqnrDb) : ''] : []),
       r.dropDb === null ? '' : fmtDb(r.dropDb), `${mark ? `${mark} ` : ''}${r.origin}`,
@@ -68,15 +68,26 @@ export function renderCandidateTable(c: CandidateReport, report: Report, opt: Ta
   return table.toString();
 }
 
+/** "Relu" or, when INT8 made the value with another op, "Relu [QLinearConv]". */
+function opLabel(r: ReportRow): string {
+  return r.int8Op ? `${r.opType} [${r.int8Op}]` : r.opType;
+}
+
 /** The headline: first divergence, output SQNR, counts. Printed above the table. */
 export function renderSummary(c: CandidateReport, report: Report, color = false): string {
   const lines: string[] = [];
   lines.push(ansi.bold(`INT8 ${c.model.path}  vs  FP32 ${report.fp32.path}`, color));
   lines.push(`  ${report.samples.length} input(s): ${report.samples.slice(0, 3).join(', ')}${report.samples.length > 3 ? ', …' : ''}`);
   const fd = c.firstDivergence;
+  const acc = c.accumulation;
   if (fd) {
-    lines.push(ansi.red(`  first divergence: ${fd.tensor}  (${fd.opType} ${fd.node})`, color));
-    lines.push(`    ${fd.reason}${fd.inputSqnrDb !== null ? `; inputs at ${fmtDb(fd.inputSqnrDb)} dB` : ''}`);
+    const where = [fd.opType, fd.node].filter((s) => s).join(' ');
+    const int8Op = c.rows.find((r) => r.name === fd.tensor)?.int8Op;
+    lines.push(ansi.red(`  first divergence: ${fd.tensor}${where ? `  (${where}${int8Op ? `; INT8 ${int8Op}` : ''})` : ''}`, color));
+    lines.push(`    ${fd.reason}${fd.inputSqnrDb !== null && Number.isFinite(fd.inputSqnrDb) ? `; inputs at ${fmtDb(fd.inputSqnrDb)} dB` : ''}`);
+  } else if (acc) {
+    lines.push(ansi.yellow(`  no single op makes the error; it accumulates from ${acc.from.tensor} (${fmtDb(acc.from.sqnrDb)} dB) to ${acc.to.tensor} (${fmtDb(acc.to.sqnrDb)} dB)`, color));
+    lines.push(`    ${acc.below} tensor(s) below SQNR ${report.thresholds.sqnrThresholdDb} dB, none ${report.thresholds.use === 'local' ? `by its own local error${acc.worstLocal ? ` (worst local ${fmtDb(acc.worstLocal.sqnrDb)} dB at ${acc.worstLocal.tensor})` : ''}` : `${report.thresholds.dropDb} dB below its inputs`}`);
   } else {
     lines.push(ansi.green(`  no divergence: every tensor is within SQNR ≥ ${report.thresholds.sqnrThresholdDb} dB or no worse than its inputs by ${report.thresholds.dropDb} dB`, color));
   }
