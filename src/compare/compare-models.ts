@@ -244,7 +244,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           timing.modelRuns++;
         }
       }
-      plainOutputs?.forEach((plain, k) => perturbation(cands[k]!, plain, finalTest[k]!));
+      if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(cands[k]!, plain, finalTest[k]!);
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
       await refGroups?.sweep();
       for (const c of cands) await c.groups?.sweep();
