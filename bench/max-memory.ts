@@ -7,7 +7,7 @@
  * activation-heavy: 16 chained Adds on a [1, 26.2M] input, 105 MB per activation (and per Q/DQ
  * output on the INT8 side), no weights to speak of. weight-heavy: 4 MatMuls with [2424, 2424]
  * weights, 94 MB of weights per model, 10 KB activations. --baseline also runs without --max-memory.
- * Results go to bench/README.md §7 by hand.
+ * Results go to bench/README.md §8 by hand.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -7,7 +7,7 @@ import { dtypeBytes, dtypeFromOnnx } from '../tensor/dtype.js';
  * weights of the ONNX Runtime sessions that are open plus one FP32 and one INT8 fetch group of
  * activations (the FP32 group is held while the INT8 group of the same tensors comes back). Not
  * bounded by it: the fixed cost of the process (Node, ONNX Runtime, the model files as read), which
- * bench/README.md §7 measures.
+ * bench/README.md §8 measures.
  */
 export interface MemoryPlan {
   /** Budget for one fetch group (one model run's activations). */
@@ -37,7 +37,7 @@ export function weightBytes(model: OnnxModel): number {
 /**
  * Fetch groups are never planned smaller than this: each group is one more session to open (whose
  * start-up touches about the model's weights again) and one more model run per sample, so groups
- * of a few KB cost far more memory and time than they save (bench/README.md §7).
+ * of a few KB cost far more memory and time than they save (bench/README.md §8).
  */
 export const MIN_GROUP_BYTES = 16 * 2 ** 20;
 
