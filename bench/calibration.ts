@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/graph/onnx-model.js';
-import { writeFileAtomic } from '../src/graph/onnx-model.js';
+import { writeFileAtomic } from '../src/output/output-session.js';
 import { samplesFrom } from '../src/inputs/input-source.js';
 import { encodeNpy } from '../src/inputs/npy.js';
 import { OrtRunner } from '../src/runners/ort-runner.js';

@@ -7,10 +7,13 @@ import { foldMinMax } from '../src/quant/activation-collector.js';
 import { loadNative, nativeCapabilities } from '../src/native/addon.js';
 import { layerOfOnnxNode, onnxNodesOfMetadata, parseEngineLayers } from '../src/native/engine-layers.js';
 import { TrtRunner, isEnginePath, trtUnavailableReason } from '../src/runners/trt-runner.js';
+import { missing } from './helpers/paths.js';
 
-const { addon, errors } = loadNative();
+const loaded = loadNative();
+// TRTDIFF_NO_NATIVE=1: as on a clone where the addon was never built (test/helpers/paths.ts).
+const addon = process.env.TRTDIFF_NO_NATIVE ? undefined : loaded.addon;
 const notBuilt = addon === undefined;
-if (notBuilt) console.log(`native addon tests skipped: ${errors.join('; ')}`);
+if (notBuilt) missing('native', process.env.TRTDIFF_NO_NATIVE ? 'native addon hidden (TRTDIFF_NO_NATIVE is set)' : `native addon not built: ${loaded.errors.join('; ')}`);
 const trtReason = trtUnavailableReason();
 if (trtReason) console.log(`TensorRT tests skipped: ${trtReason}`);
 const testEngine = process.env['TRT_DIFF_TEST_ENGINE'];

@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { GateFailure, UserError } from '../errors.js';
 import { loadNative } from '../native/addon.js';
 import { guardTerminalStreams, termName } from '../report/terminal-text.js';
+import { beginOutputSession, commitOutputs, discardOutputs } from '../output/output-session.js';
 import * as run from './commands/run.js';
 import * as compare from './commands/compare.js';
 import * as inspect from './commands/inspect.js';
@@ -46,10 +47,19 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .version('0.1.0');
   for (const c of COMMANDS) cli.command(c as never);
+  // Outputs land together when the command ends well (a failed gate included), else none of them.
+  beginOutputSession();
   try {
     await cli.parseAsync();
+    commitOutputs();
     return 0;
-  } catch (e) {
+  } catch (e0) {
+    let e = e0;
+    try {
+      if (e instanceof GateFailure) commitOutputs(); else discardOutputs();
+    } catch (commitError) {
+      e = commitError;
+    }
     if (e instanceof UserError) {
       // One line whatever the message carries (names read from broken files may hold newlines,
       // escapes or megabytes): escaped, and shortened in the middle.

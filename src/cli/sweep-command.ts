@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { loadModel, writeFileAtomic } from '../graph/onnx-model.js';
+import { loadModel } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 import { UserError } from '../errors.js';
 import { toCalibrationArgs } from './calibration-options.js';
 import { toJsonTarget, toScoreChannelPair } from './options.js';

@@ -7,12 +7,14 @@ import type { Runner } from '../runners/runner.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
+import { dumpFileNames } from '../dump/dump-files.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { UserError } from '../errors.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
+import { MIN_GROUP_BYTES, planMemory, weightBytes } from './memory-budget.js';
 import { dequantizeTensor } from '../graph/qoperator.js';
 
 export interface ModelInfo {
@@ -88,6 +90,8 @@ export interface CompareOptions {
   noPerturbationCheck?: boolean;
   observers?: (SampleObserver | TensorObserver)[];
   onProgress?: (done: number, sample: string) => void;
+  /** One-line warnings (a --max-memory budget under what the models need at least). */
+  warn?: (line: string) => void;
   /**
    * The backend: opens a runner for a model with the given tensors exposed (none: the model as
    * deployed, for the perturbation check). Default: ONNX Runtime on the CPU.
@@ -161,20 +165,29 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
 
   const open = opt.openRunner ?? ortBackend(opt.threads);
   if (opt.openRunner && opt.maxBytesPerRun) throw new UserError('--max-memory groups are an ONNX Runtime feature; drop it or use the default backend');
-  // Sessions are created concurrently: model optimisation is most of the start-up time.
-  const [fp32Runner, ...opened] = await Promise.all([
-    open(fp32, [...refActual.values()], 'fp32'),
-    ...cands.map((c) => open(c.model, c.pairing.pairs.map((p) => p.test.actual), 'int8')),
-    ...cands.map((c) => (opt.noPerturbationCheck ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
-  ]) as [Runner, ...(Runner | undefined)[]];
+  const budget = opt.maxBytesPerRun;
+  const markAll = (c: CandidateState) => c.pairing.pairs.map((p) => p.test.actual);
+  let fp32Runner: Runner;
+  if (!budget) {
+    // Sessions are created concurrently: model optimisation is most of the start-up time.
+    const [ref, ...opened] = await Promise.all([
+      open(fp32, [...refActual.values()], 'fp32'),
+      ...cands.map((c) => open(c.model, markAll(c), 'int8')),
+      ...cands.map((c) => (opt.noPerturbationCheck ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
+    ]) as [Runner, ...(Runner | undefined)[]];
+    fp32Runner = ref;
+    cands.forEach((c, k) => { c.runner = opened[k]!; c.plain = opened[cands.length + k]; });
+  } else {
+    // With a budget, one session at a time, closed once described: the fetch groups get their own.
+    fp32Runner = await open(fp32, [...refActual.values()], 'fp32');
+    await fp32Runner.close();
+    for (const c of cands) { c.runner = await open(c.model, markAll(c), 'int8'); await c.runner.close(); }
+  }
   const refInputs = fp32Runner.describe().inputs;
-  cands.forEach((c, k) => {
-    c.runner = opened[k]!;
-    c.plain = opened[cands.length + k];
-    checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
-    if (opt.maxBytesPerRun) c.groups = new GroupRunners(c.model, opt.threads);
-  });
-  const refGroups = opt.maxBytesPerRun ? new GroupRunners(fp32, opt.threads) : undefined;
+  for (const c of cands) checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
+  const memory = budget ? memoryPlan(budget, fp32, fp32Runner, cands, opt.warn) : undefined;
+  const refGroups = memory ? new GroupRunners(fp32, opt.threads, memory.plan.maxSessions) : undefined;
+  for (const c of cands) if (memory) c.groups = new GroupRunners(c.model, opt.threads, memory.plan.maxSessions);
   const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
   const dumps = await openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
   const sampleObservers = (opt.observers ?? []).filter((o): o is SampleObserver => 'observeSample' in o);
@@ -191,9 +204,13 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
       streamIndex++;
       if (opt.shard && streamIndex % opt.shard.count !== opt.shard.index) continue;
-      const groups = planGroups(refNames, sizes, opt.maxBytesPerRun);
+      memory?.checkLearned(sizes);
+      const groups = planGroups(refNames, sizes, memory?.plan.groupBytes);
       const finalRef = new Map<string, Tensor>();
       const finalTest = cands.map(() => new Map<string, Tensor>());
+      // First sample: the INT8 models as deployed run before the instrumented ones, and their
+      // sessions close before those open (only their final outputs are kept).
+      const plainOutputs = streamIndex === 0 && !opt.noPerturbationCheck ? await runPlain(cands, sample, timing, budget ? open : undefined) : undefined;
       dumps.ref?.writeInputs(sample);
       for (const group of groups) {
         // 1. FP32 side of this group, kept until every candidate has been compared against it.
@@ -237,14 +254,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           timing.modelRuns++;
         }
       }
-      if (streamIndex === 0) {
-        for (const [k, c] of cands.entries()) {
-          if (!c.plain) continue;
-          await perturbationCheck(c, sample, finalTest[k]!, timing);
-          await c.plain.close(); // used once: give its memory to the runs that follow
-          c.plain = undefined;
-        }
-      }
+      if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(cands[k]!, plain, finalTest[k]!);
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
       await refGroups?.sweep();
       for (const c of cands) await c.groups?.sweep();
@@ -299,15 +309,64 @@ function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor
   for (const o of observers) o.observeTensor(pair, k, sample, ref, test);
 }
 
-async function perturbationCheck(c: CandidateState, sample: Sample, instrumented: Map<string, Tensor>, timing: ComparisonResult['timing']): Promise<void> {
-  const t = performance.now();
-  for await (const plain of c.plain!.run(sample.feeds)) {
-    const inst = instrumented.get(plain.name);
+/**
+ * Runs each INT8 model as deployed (no tensor marked) on the first sample and closes its session
+ * (used once: its memory goes to the runs that follow). `open`: open the session now (under a
+ * memory budget, so that it never coexists with the others), else it was opened with them.
+ */
+async function runPlain(cands: CandidateState[], sample: Sample, timing: ComparisonResult['timing'], open?: OpenRunner): Promise<Map<string, Tensor>[]> {
+  const out: Map<string, Tensor>[] = [];
+  for (const c of cands) {
+    const plain = c.plain ?? (open ? await open(c.model, [], 'int8') : undefined);
+    const outputs = new Map<string, Tensor>();
+    if (plain) {
+      const t = performance.now();
+      for await (const tensor of plain.run(sample.feeds)) outputs.set(tensor.name, tensor);
+      timing.runMs += performance.now() - t; timing.modelRuns++;
+      await plain.close();
+      c.plain = undefined;
+    }
+    out.push(outputs);
+  }
+  return out;
+}
+
+/** Final outputs of the INT8 model as deployed against the instrumented ones (first sample). */
+function perturbation(c: CandidateState, plainOutputs: Map<string, Tensor>, instrumented: Map<string, Tensor>): void {
+  for (const [name, plain] of plainOutputs) {
+    const inst = instrumented.get(name);
     if (!inst || !isFloatDType(plain.dtype)) continue;
     const m = finalize(accumulateTensors(newAccumulator(), plain, inst));
-    c.perturbation.push({ output: plain.name, maxAbs: m.maxAbs, sqnrDb: m.sqnrDb });
+    c.perturbation.push({ output: name, maxAbs: m.maxAbs, sqnrDb: m.sqnrDb });
   }
-  timing.runMs += performance.now() - t; timing.modelRuns++;
+}
+
+/**
+ * --max-memory: the plan (memory-budget.ts) from the weights and the tensor sizes the runtime knows
+ * statically; a warning when the budget is under the floor, and again if a tensor learned later
+ * (dynamic shapes) is larger than a whole group.
+ */
+function memoryPlan(budget: number, fp32: OnnxModel, fp32Runner: Runner, cands: CandidateState[], warn: (line: string) => void = () => {}) {
+  const known = [...staticSizes(fp32Runner.describe().tensors).values(), ...cands.flatMap((c) => [...staticSizes(c.runner.describe().tensors).values()])];
+  const weights = { fp32: weightBytes(fp32), int8: Math.max(0, ...cands.map((c) => weightBytes(c.model))) };
+  const plan = planMemory(budget, weights, Math.max(0, ...known));
+  const mb = (b: number) => (b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0);
+  if (plan.budgetBytes > budget) {
+    warn(`warning: --max-memory ${mb(budget)} MB is under what these models need at least (${mb(weights.fp32 + weights.int8)} MB of weights, one session per model, and two fetch groups of ${mb(Math.max(MIN_GROUP_BYTES, ...known))} MB): running with ${mb(plan.budgetBytes)} MB`);
+  }
+  let warned = false;
+  return {
+    plan,
+    checkLearned(sizes: ReadonlyMap<string, number>): void {
+      if (warned) return;
+      for (const [name, bytes] of sizes) {
+        if (bytes <= plan.groupBytes) continue;
+        warned = true;
+        warn(`warning: --max-memory: tensor ${name} (${mb(bytes)} MB, its size known only once it ran) is larger than a fetch group (${mb(plan.groupBytes)} MB); it runs in a group of its own, above the budget`);
+        return;
+      }
+    },
+  };
 }
 
 function candidateResult(c: CandidateState): CandidateResult {
@@ -357,9 +416,10 @@ async function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string |
   if (!dir) return {};
   // Loaded on first use: apache-arrow costs ~0.2 s of start-up that runs without dumps need not pay.
   const { ArrowDumpWriter } = await import('../dump/arrow-dump-writer.js');
-  const writer = ArrowDumpWriter.open(path.join(dir, 'fp32.arrow'), { role: 'fp32', model: fp32.path, backend });
+  const [refFile, ...candFiles] = dumpFileNames(cands.length).map((f) => path.join(dir, f));
+  const writer = ArrowDumpWriter.open(refFile!, { role: 'fp32', model: fp32.path, backend });
   cands.forEach((c, k) => {
-    c.dump = ArrowDumpWriter.open(path.join(dir, cands.length === 1 ? 'int8.arrow' : `int8-${k + 1}.arrow`), { role: 'int8', model: c.model.path, backend, reference: fp32.path });
+    c.dump = ArrowDumpWriter.open(candFiles[k]!, { role: 'int8', model: c.model.path, backend, reference: fp32.path });
   });
   return {
     ref: {

@@ -12,19 +12,31 @@ import { dtypeBytes } from '../tensor/dtype.js';
  * CPU memory arena (ort-runner.ts), so each gives its peak back after a run instead of keeping it.
  */
 export class GroupRunners {
+  /** Open sessions by group, least recently used first (Map keeps insertion order). */
   private readonly runners = new Map<string, Promise<Runner>>();
   private readonly used = new Set<string>();
 
-  constructor(private readonly model: OnnxModel, private readonly threads?: number) {}
+  /**
+   * `maxOpen`: sessions kept open at once (--max-memory counts their weights, memory-budget.ts);
+   * past it the least recently used one is closed, and reopened when its group comes again.
+   */
+  constructor(private readonly model: OnnxModel, private readonly threads?: number, private readonly maxOpen = Infinity) {}
 
-  get(names: readonly string[]): Promise<Runner> {
+  async get(names: readonly string[]): Promise<Runner> {
     const key = names.join('\u0000');
     this.used.add(key);
     let r = this.runners.get(key);
-    if (!r) {
+    if (r) {
+      this.runners.delete(key); // most recently used goes last
+    } else {
+      while (this.runners.size >= this.maxOpen) {
+        const [oldest, runner] = this.runners.entries().next().value as [string, Promise<Runner>];
+        this.runners.delete(oldest);
+        await (await runner).close();
+      }
       r = OrtRunner.open(this.model, { mark: names, threads: this.threads });
-      this.runners.set(key, r);
     }
+    this.runners.set(key, r);
     return r;
   }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { UserError, errorMessage } from '../errors.js';
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 import { finalize, mergeAccumulators, newAccumulator, type MetricAccumulator } from './metrics.js';
 import type { CandidateResult, ComparisonResult, ModelInfo, TensorRecord } from './compare-models.js';
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { UserError, errorMessage } from '../errors.js';
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 import type { PredictedBox } from './coco-map.js';
 import type { DecodeOptions } from './decode.js';
 import { readInputText } from '../io/input-file.js';

@@ -1,77 +1,48 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AsyncByteQueue, Binary, Int32, List, RecordBatch, RecordBatchFileWriter, Struct, Utf8, makeData, vectorFromArray, type Schema } from 'apache-arrow';
 import { UserError, errorMessage } from '../errors.js';
+import { PendingFile } from '../output/output-session.js';
 import { tensorBytes, type Tensor } from '../tensor/tensor.js';
 import { DUMP_FIELDS, dumpSchema, type DumpMetadata } from './arrow-schema.js';
 import { CHECKSUM_KEY, formatChecksums, rowChecksum } from './row-checksum.js';
 
 /**
- * Arrow's writer hands every encoded message to its sink; this sink writes it to the file
- * descriptor at once, so memory stays bounded by one record batch (the largest tensor).
+ * Arrow's writer hands every encoded message to its sink; this sink writes it to the temp file at
+ * once, so memory stays bounded by one record batch (the largest tensor).
  */
-class FdSink extends AsyncByteQueue {
-  written = 0;
-  constructor(private readonly fd: number) {
+class FileSink extends AsyncByteQueue {
+  constructor(private readonly out: PendingFile) {
     super();
   }
   override write(value: Uint8Array): void {
-    let off = 0;
-    while (off < value.byteLength) off += fs.writeSync(this.fd, value, off, value.byteLength - off);
-    this.written += value.byteLength;
-  }
-}
-
-/** Temp files of writers still open, removed if the process is interrupted (SIGINT/SIGTERM). */
-const OPEN_TEMPS = new Set<string>();
-let signalsHooked = false;
-function hookSignals(): void {
-  if (signalsHooked) return;
-  signalsHooked = true;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      for (const f of OPEN_TEMPS) fs.rmSync(f, { force: true });
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    });
+    this.out.write(value);
   }
 }
 
 /**
- * Streams tensors into one Arrow IPC file. Writes go to `<file>.<pid>.partial`; `close()` renames it
- * into place, `abort()` removes it, so a crash or Ctrl-C never leaves a half-written dump behind.
+ * Streams tensors into one Arrow IPC file through a PendingFile (src/output): `close()` completes
+ * it (renamed into place, or at the end of the command with the run's other outputs), `abort()`
+ * removes it, so a crash or a signal never leaves a half-written dump behind.
  */
 export class ArrowDumpWriter {
   private readonly writer: RecordBatchFileWriter;
-  private readonly sink: FdSink;
   private readonly schema: Schema;
   private done = false;
   /** One CRC-32 per record batch (row-checksum.ts), written into the footer's schema metadata. */
   private readonly sums: number[] = [];
   count = 0;
 
-  private constructor(readonly file: string, private readonly tmp: string, private readonly fd: number, meta: DumpMetadata) {
+  private constructor(readonly file: string, private readonly out: PendingFile, meta: DumpMetadata) {
     this.schema = dumpSchema(meta);
-    this.sink = new FdSink(fd);
     this.writer = new RecordBatchFileWriter();
-    this.writer.reset(this.sink, this.schema);
+    this.writer.reset(new FileSink(out), this.schema);
   }
 
   static open(file: string, meta: DumpMetadata): ArrowDumpWriter {
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
-    let fd: number;
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fd = fs.openSync(tmp, 'w');
-    } catch (e) {
-      throw new UserError(`cannot create dump (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`, file);
-    }
-    hookSignals();
-    OPEN_TEMPS.add(tmp);
-    return new ArrowDumpWriter(file, tmp, fd, meta);
+    return new ArrowDumpWriter(file, PendingFile.create(file), meta);
   }
 
   get bytesWritten(): number {
-    return this.sink.written;
+    return this.out.bytes;
   }
 
   write(t: Tensor, sample: string, pair = ''): void {
@@ -95,8 +66,7 @@ export class ArrowDumpWriter {
       this.writer.write(new RecordBatch(this.schema, data));
     } catch (e) {
       this.abort();
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOSPC' ? 'disk full while writing dump; partial file removed' : `write failed (${code ?? errorMessage(e)}); partial file removed`, this.file);
+      throw e instanceof UserError ? e : new UserError(`write failed (${errorMessage(e)}); partial file removed`, this.file);
     }
     this.sums.push(sum);
     this.count++;
@@ -109,23 +79,17 @@ export class ArrowDumpWriter {
       this.schema.metadata.set(`trtdiff.${CHECKSUM_KEY}`, formatChecksums(this.sums));
       this.writer.finish();
       this.writer.close();
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      fs.renameSync(this.tmp, this.file);
+      this.out.finish();
     } catch (e) {
       this.abort();
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOSPC' ? 'disk full while writing dump; partial file removed' : `cannot finish dump (${code ?? errorMessage(e)})`, this.file);
+      throw e instanceof UserError ? e : new UserError(`cannot finish dump (${errorMessage(e)})`, this.file);
     }
     this.done = true;
-    OPEN_TEMPS.delete(this.tmp);
   }
 
   abort(): void {
     if (this.done) return;
     this.done = true;
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-    fs.rmSync(this.tmp, { force: true });
-    OPEN_TEMPS.delete(this.tmp);
+    this.out.abort();
   }
 }

@@ -4,7 +4,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
 import { UserError, errorMessage } from '../errors.js';
 import { readInputFile } from '../io/input-file.js';
-import { hasExternalData, inlineExternalData } from './external-data.js';
+import { writeFileAtomic } from '../output/output-session.js';
 
 /**
  * ONNX load/save over onnx-buf (protoc-gen-es code generated from onnx.proto, ONNX 1.20 schema:
@@ -52,22 +52,11 @@ export function serializeModel(proto: ModelProto): Uint8Array {
   return toBinary(ModelProtoSchema, proto);
 }
 
-/** Writes atomically: temp file in the same folder, renamed when complete. */
+/** Writes atomically (src/output: temp file in the same folder, renamed when complete). */
 export function saveModel(proto: ModelProto, file: string): void {
   writeFileAtomic(file, serializeModel(proto));
 }
 
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    // force: ignores only ENOENT; a folder that is not one (ENOTDIR) must still end in the UserError below.
-    try { fs.rmSync(tmp, { force: true }); } catch { /* nothing was created */ }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write (${code ?? errorMessage(e)})`, file);
-  }
-}
+import { hasExternalData, inlineExternalData } from './external-data.js';
 
-export { hasExternalData, inlineExternalData } from './external-data.js';
+export { hasExternalData, inlineExternalData };

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, errorMessage } from '../errors.js';
 import { encodeNpy, parseNpy } from '../inputs/npy.js';
+import { PendingFile } from '../output/output-session.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { LazyString, decodeRaw, readRange, scanJsonFile, type LazyJson } from './json-scan.js';
 import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
@@ -136,11 +137,10 @@ export function openPolygraphySource(file: string, runner?: string): TensorSourc
 /**
  * Streams a RunResults file: runners one after another, each a sequence of iterations, each a
  * sequence of tensors. Only the tensor being written is in memory (as .npy bytes and base64).
- * Writes `<file>.<pid>.partial` and renames on close(), like the Arrow dump writer.
+ * Writes through a PendingFile (src/output): completed by close(), removed by abort().
  */
 export class PolygraphyJsonWriter {
-  private readonly fd: number;
-  private readonly tmp: string;
+  private readonly out: PendingFile;
   private runners = 0;
   private iterations = 0;
   private tensors = 0;
@@ -149,13 +149,7 @@ export class PolygraphyJsonWriter {
   private runnerName = '';
 
   private constructor(readonly file: string) {
-    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      this.fd = fs.openSync(this.tmp, 'w');
-    } catch (e) {
-      throw new UserError(`cannot create (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`, file);
-    }
+    this.out = PendingFile.create(file);
     this.put('{\n    "lst": [');
   }
 
@@ -164,13 +158,7 @@ export class PolygraphyJsonWriter {
   }
 
   private put(s: string): void {
-    try {
-      fs.writeSync(this.fd, s);
-    } catch (e) {
-      this.abort();
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOSPC' ? 'disk full; partial file removed' : `write failed (${code ?? errorMessage(e)}); partial file removed`, this.file);
-    }
+    this.out.write(s);
   }
 
   beginRunner(name: string): void {
@@ -215,21 +203,13 @@ export class PolygraphyJsonWriter {
     this.endIteration();
     this.endRunner();
     this.put(`\n    ],\n    "${TYPE_MARKER}": "RunResults"\n}\n`);
-    try {
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      fs.renameSync(this.tmp, this.file);
-    } catch (e) {
-      this.abort();
-      throw new UserError(`cannot finish (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`, this.file);
-    }
+    this.out.finish();
     this.done = true;
   }
 
   abort(): void {
     if (this.done) return;
     this.done = true;
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-    fs.rmSync(this.tmp, { force: true });
+    this.out.abort();
   }
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { removeScratch, scratchDir } from '../output/output-session.js';
 import * as path from 'node:path';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { UserError } from '../errors.js';
@@ -109,7 +109,7 @@ export async function runCalibrationSweep(model: OnnxModel, inputs: readonly str
 
   const available = listed?.length ?? countImages(inputs);
   const evalSpecs = opt.evalInputs && opt.evalInputs.length > 0 ? opt.evalInputs : inputs;
-  const dir = opt.keepDir ? makeDir(opt.keepDir) : fs.mkdtempSync(path.join(opt.scratchRoot ?? os.tmpdir(), 'trt-diff-sweep-'));
+  const dir = opt.keepDir ? makeDir(opt.keepDir) : scratchDir(opt.scratchRoot ? path.join(opt.scratchRoot, 'sweep') : undefined, 'sweep');
   const base = path.basename(model.path).replace(/\.onnx$/i, '');
   const rows: Omit<SweepRow, 'movement'>[] = [];
   const evalIds: string[] = [];
@@ -170,7 +170,7 @@ export async function runCalibrationSweep(model: OnnxModel, inputs: readonly str
     }
   } finally {
     await refs?.close();
-    if (!opt.keepDir) fs.rmSync(dir, { recursive: true, force: true });
+    if (!opt.keepDir) removeScratch(dir);
   }
 
   // Rows in cartesian order; scale movement against the first combination.

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { readInputText } from '../io/input-file.js';
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 
 /**
  * TensorRT calibration cache ("calibration table"), the text file IInt8Calibrator::writeCalibrationCache

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { saveModel } from '../graph/onnx-model.js';
-import { UserError } from '../errors.js';
 import type { InputOptions } from '../inputs/input-source.js';
 import { countSamples } from '../inputs/input-spec.js';
 import { collectActivations, type CollectedActivations } from './activation-collector.js';
@@ -59,13 +58,11 @@ export function rankLookup(collected: CollectedActivations | undefined): (tensor
 }
 
 export function writeCache(file: string, cache: CalibrationCache): void {
-  ensureDir(file);
   writeCalibrationCache(file, cache);
 }
 
 export function writeQdqModel(model: OnnxModel, scales: ReadonlyMap<string, number>, out: string, placement: PlacementPolicy, rank?: (t: string) => number | undefined): QdqResult {
   const result = buildQdqModel(model.proto, scales, { placement, file: model.path, rank });
-  ensureDir(out);
   saveModel(result.proto, out);
   return result;
 }
@@ -76,15 +73,6 @@ export function missingWarning(result: QdqResult, cacheLabel: string, limit = 8)
   const names = result.missing.slice(0, limit).map((m) => `${m.tensor} (${m.reason})`).join(', ');
   const more = result.missing.length > limit ? `, and ${result.missing.length - limit} more` : '';
   return `warning: ${cacheLabel}: ${result.missing.length} activation(s) TensorRT would read as int8 have no usable scale and stay float: ${names}${more}`;
-}
-
-function ensureDir(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new UserError(`cannot create output folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`, dir);
-  }
 }
 
 /** Number of images a calibration spec will yield, when it can be known without decoding (progress bars). */

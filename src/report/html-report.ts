@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 import type { Report } from './report.js';
 import type { HistogramsAnalysis } from './histogram-analysis.js';
 import { buildOverlay, type Overlay } from './detection-overlay.js';

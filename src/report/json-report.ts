@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 import { jsonNumbers } from './format.js';
 import type { Report } from './report.js';
 

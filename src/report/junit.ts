@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { writeFileAtomic } from '../graph/onnx-model.js';
+import { writeFileAtomic } from '../output/output-session.js';
 import type { GateResult } from './gates.js';
 
 /**

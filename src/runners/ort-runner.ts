@@ -1,3 +1,4 @@
+import './ort-env.js';
 import * as ort from 'onnxruntime-node';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { markedModelBytes } from '../graph/mark-outputs.js';
@@ -103,7 +104,12 @@ export class OrtRunner implements Runner {
     }
   }
 
+  private closed = false;
+
+  /** Releases the session; a second call does nothing (a runner may be closed early to free memory). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.session.release();
   }
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { removeScratch, scratchDir } from '../output/output-session.js';
 import * as path from 'node:path';
 import type { OpenRunner } from '../compare/compare-models.js';
 import { UserError, errorMessage } from '../errors.js';
@@ -23,7 +23,7 @@ class BuiltEngineRunner implements Runner {
   run(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): AsyncIterable<Tensor> { return this.inner.run(feeds, options); }
   async close(): Promise<void> {
     await this.inner.close();
-    if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
+    if (this.tempDir) removeScratch(this.tempDir);
   }
 }
 
@@ -44,7 +44,7 @@ export function tensorRtBackend(opt: TensorRtBackendOptions = {}): OpenRunner {
     const why = trtUnavailableReason();
     const addon = loadNative().addon;
     if (why || !addon?.buildEngine) throw new UserError(`TensorRT backend not available: ${why ?? 'the addon has no engine builder'}`, model.path);
-    const dir = opt.engineDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'trtdiff-engines-'));
+    const dir = opt.engineDir ?? scratchDir(undefined, 'engines');
     fs.mkdirSync(dir, { recursive: true });
     const enginePath = path.join(dir, `${path.basename(model.path, '.onnx')}${mark.length > 0 ? '.marked' : ''}.engine`);
     const int8 = role === 'int8' && (hasQdq(model) || !!opt.calibrationCache);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { loadModel, parseModel, serializeModel, type OnnxModel } from '../../src/graph/onnx-model.js';
 import { indexGraph } from '../../src/graph/graph-index.js';
@@ -12,9 +12,9 @@ import { quantizeWeightsPerChannel, roundHalfEven } from '../../src/quant/weight
 import { int8Inputs } from '../../src/quant/placement.js';
 import { UserError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { YOLO, hasShared, sharedReason } from '../helpers/paths.js';
 
 const GOLDENS = path.resolve(__dirname, '../../goldens/quant');
-const YOLO = path.resolve(__dirname, '../../../shared/data/yolov8n/yolov8n_fp32.onnx');
 
 async function runAll(model: OnnxModel, feeds: Record<string, Tensor>, mark: string[] = []): Promise<Map<string, Float32Array>> {
   const r = await OrtRunner.open(model, { mark });
@@ -129,9 +129,10 @@ describe('opset 11 → 13', () => {
   });
 });
 
-describe('placement on YOLOv8n', () => {
-  const yolo = loadModel(YOLO);
-  const g = indexGraph(yolo.proto.graph!);
+describe.skipIf(!hasShared)(`placement on YOLOv8n${hasShared ? '' : ` — skipped: ${sharedReason}`}`, () => {
+  let yolo: OnnxModel;
+  let g: ReturnType<typeof indexGraph>;
+  beforeAll(() => { yolo = loadModel(YOLO.fp32); g = indexGraph(yolo.proto.graph!); });
   const opOf = (k: number) => g.nodes[k]!.opType;
   it("'trt' quantizes conv/pool inputs and in-network Concat/Add, not SiLU, Resize, the head's float ops or output0", () => {
     const q = int8Inputs(g, 'trt');

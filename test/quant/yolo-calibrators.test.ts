@@ -6,13 +6,13 @@ import { command as calibrators } from '../../src/cli/commands/calibrators.js';
 import { readCalibrationCache, scaleToHex } from '../../src/quant/calibration-cache.js';
 import { loadModel } from '../../src/graph/onnx-model.js';
 import { defaultOpset } from '../../src/quant/opset-upgrade.js';
+import { SHARED, YOLO as YOLO_FILES, hasShared, sharedReason } from '../helpers/paths.js';
 
-const SHARED = path.resolve(__dirname, '../../../shared/data');
-const YOLO = path.join(SHARED, 'yolov8n/yolov8n_fp32.onnx');
+const YOLO = YOLO_FILES.fp32;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trt-diff-yolo-cal-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('trt-diff calibrators on YOLOv8n', () => {
+describe.skipIf(!hasShared)(`trt-diff calibrators on YOLOv8n${hasShared ? '' : ` — skipped: ${sharedReason}`}`, () => {
   it('collects once, writes entropy2 and minmax caches and Q/DQ models, and scores output0 class scores on bus.jpg', async () => {
     // 4 coco128 train images keep CI time down; the README numbers come from 64.
     const list = path.join(tmp, 'calib.txt');

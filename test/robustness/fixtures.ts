@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { StringStringEntryProtoSchema, TensorProto_DataLocation, type ModelProto } from 'onnx-buf';
+import { StringStringEntryProtoSchema, TensorProtoSchema, TensorProto_DataLocation, type ModelProto } from 'onnx-buf';
 import { saveModel } from '../../src/graph/onnx-model.js';
 import { encodeNpy } from '../../src/inputs/npy.js';
 import { affineReluModels, floatTensor, int8Tensor, model, node, valueInfo } from '../helpers/onnx-builder.js';
@@ -129,4 +129,34 @@ export function tinyImageModel(dir: string): string {
   const f = path.join(dir, 'tiny_image.onnx');
   saveModel(m, f);
   return f;
+}
+
+/**
+ * Weight-heavy pair: t_k = MatMul(t_{k-1}, W_k) with `links` [n, n] float weights (links · n² · 4
+ * bytes) on a [1, n] input, so activations are tiny and the sessions' initializers are what costs
+ * memory. The "INT8" side rounds each activation through a Q/DQ; its weights stay float.
+ */
+export function weightHeavyPair(dir: string, n: number, links: number): { fp32: string; int8: string; weightBytes: number } {
+  const io = { inputs: [valueInfo('x', [1, n])], outputs: [valueInfo(`t${links}`, [1, n])] };
+  const weights = [];
+  for (let k = 1; k <= links; k++) {
+    const w = new Float32Array(n * n);
+    // A scaled, shifted identity plus a little ripple: activations stay O(1) through the chain.
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = (i === j ? 0.9 : 0) + ((i * 7 + j * 13 + k) % 17 - 8) / (64 * n);
+    weights.push(create(TensorProtoSchema, { name: `w${k}`, dims: [BigInt(n), BigInt(n)], dataType: 1, rawData: new Uint8Array(w.buffer) }));
+  }
+  const fpNodes = [], qNodes = [];
+  for (let k = 1; k <= links; k++) {
+    fpNodes.push(node('MatMul', [`t${k - 1}`, `w${k}`], [`t${k}`]));
+    qNodes.push(node('QuantizeLinear', [`t${k - 1}`, 's', 'zp'], [`t${k - 1}_QuantizeLinear_Output`]));
+    qNodes.push(node('DequantizeLinear', [`t${k - 1}_QuantizeLinear_Output`, 's', 'zp'], [`t${k - 1}_DequantizeLinear_Output`]));
+    qNodes.push(node('MatMul', [`t${k - 1}_DequantizeLinear_Output`, `w${k}`], [`t${k}`]));
+  }
+  const first = node('Identity', ['x'], ['t0']);
+  const fp32 = model({ ...io, nodes: [first, ...fpNodes], initializers: weights });
+  const int8 = model({ ...io, nodes: [first, ...qNodes], initializers: [...weights, floatTensor('s', [], [0.02]), int8Tensor('zp', [], [0])] });
+  const f = path.join(dir, `weights_${n}x${links}_fp32.onnx`), q = path.join(dir, `weights_${n}x${links}_int8.onnx`);
+  saveModel(fp32, f);
+  saveModel(int8, q);
+  return { fp32: f, int8: q, weightBytes: links * n * n * 4 };
 }

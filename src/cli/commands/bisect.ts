@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { saveModel, writeFileAtomic } from '../../graph/onnx-model.js';
+import { saveModel } from '../../graph/onnx-model.js';
+import { writeFileAtomic } from '../../output/output-session.js';
 import { UserError } from '../../errors.js';
 import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { searchFallbackSet, type FallbackSearchResult } from '../../localize/fallback-search.js';
@@ -9,6 +8,7 @@ import { parseTarget } from '../../localize/targets.js';
 import { inputOptions, inputSpecs, int8Option, jsonOption, maxMemoryOption, scoreChannelsOption, threadsOption, toInputOptions, toJsonTarget, toMaxBytes, toScoreChannelPair, toThreads } from '../options.js';
 import { termName, termText } from '../../report/terminal-text.js';
 import { openModel } from './run.js';
+import { planOutputs } from '../../output/output-plan.js';
 
 interface BisectArgs {
   fp32: string;
@@ -20,14 +20,6 @@ interface BisectArgs {
   weights: 'fp32' | 'dequantized';
   rank: 'local' | 'order';
   [k: string]: unknown;
-}
-
-/** Shared by commands that write new files next to the user's: never over an input, never over an existing file unless --force. */
-export function checkNewFile(out: string, inputs: readonly string[], force: boolean): void {
-  const abs = path.resolve(out);
-  if (inputs.some((i) => path.resolve(i) === abs)) throw new UserError('refusing to overwrite an input model; choose another --out', out);
-  if (fs.existsSync(abs) && !force) throw new UserError('file exists; pass --force to replace it', out);
-  if (!fs.existsSync(path.dirname(abs))) throw new UserError('folder does not exist', path.dirname(abs));
 }
 
 export function bisectBuilder<T>(y: Argv<T>) {
@@ -77,8 +69,8 @@ export const command = {
     const inputOpts = toInputOptions(a, warn);
     if (target.metric === 'map50_drop' && !a.labels) throw new UserError('--target map50_drop needs --labels DIR (YOLO label files named like the images)');
     if (a.out && a.int8.length > 1) throw new UserError(`--out writes one fixed model: give one --int8 (got ${a.int8.length})`);
-    if (a.out) checkNewFile(a.out, [a.fp32, ...a.int8], a.force);
     const inputs = inputSpecs(a);
+    planOutputs([{ flag: '--out', path: a.out, mustBeNew: !a.force }, { flag: '--json', path: json }], [a.fp32, a.int8, inputs, a.labels]);
     if (inputs.length === 0) throw new UserError('bisect needs images to judge the target on (--images DIR or --input ...)');
     const fp32 = openModel(a.fp32);
     const results: object[] = [];

@@ -9,6 +9,8 @@ import type { PlacementPolicy } from '../../quant/placement.js';
 import { progressBar } from '../../report/progress.js';
 import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
 import { runSweepCommand, sweepFlags, type SweepArgs } from '../sweep-command.js';
+import { planOutputs } from '../../output/output-plan.js';
+import { toJsonTarget } from '../options.js';
 
 /** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */
 type CalibrateArgs = SweepArgs;
@@ -21,8 +23,12 @@ export const command: CommandModule<object, CalibrateArgs> = {
     .option('cache', { type: 'string', describe: 'calibration cache to write (TensorRT text format); required without --sweep' })
     .option('qdq', { type: 'string', describe: 'also write a Q/DQ ONNX model emulating TensorRT INT8 with these scales' }) as unknown as Argv<CalibrateArgs>,
   handler: async (argv) => {
-    if (argv.sweep !== undefined) return runSweepCommand(argv);
+    if (argv.sweep !== undefined) {
+      planOutputs([{ flag: '--json', path: toJsonTarget(argv) }, { flag: '--keep', path: argv.keep, files: [], atCommit: false }], [argv.model, argv.images, argv.eval]);
+      return runSweepCommand(argv);
+    }
     if (!argv.cache) throw new UserError('--cache is required (the calibration cache to write), unless --sweep is given');
+    planOutputs([{ flag: '--cache', path: argv.cache }, { flag: '--qdq', path: argv.qdq }], [argv.model, argv.images]);
     const calibrator = parseCalibrator(argv.calibrator);
     const version = trtVersionNumber(argv['trt-version']);
     const c0 = toCalibrationArgs(argv);

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel, writeFileAtomic } from '../../graph/onnx-model.js';
+import { loadModel } from '../../graph/onnx-model.js';
+import { writeFileAtomic } from '../../output/output-session.js';
+import { planOutputs } from '../../output/output-plan.js';
 import { UserError } from '../../errors.js';
 import { jsonNumbers } from '../../report/format.js';
 import { trtVersionNumber } from '../../quant/calibration-cache.js';
@@ -36,6 +38,7 @@ export const command: CommandModule<object, CalibratorsArgs> = {
     .option('output', { type: 'string', describe: 'model output whose channel range is scored separately (default: the first output)' })
     .option('break-db', { ...numeric, default: 20, describe: 'report the first layer whose SQNR falls below this (dB)' }) as unknown as Argv<CalibratorsArgs>,
   handler: async (argv) => {
+    planOutputs([{ flag: '--out', path: argv.out, files: ['calibrators.json'] }], [argv.model, argv.images, argv.eval]);
     const calibrators = [...new Set(argv.calibrators.flatMap((s) => s.split(',')).filter(Boolean).map(parseCalibrator))];
     const channels = toScoreChannels(argv);
     const c0 = toCalibrationArgs(argv);

@@ -3,6 +3,8 @@ import { compareSourceFiles } from '../../compare/compare-dumps.js';
 import { buildReport } from '../../report/report.js';
 import { reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toJsonTarget, toReportOutputs, toTableOptions } from '../options.js';
 import { emitReport } from '../emit.js';
+import { planOutputs } from '../../output/output-plan.js';
+import { reportOutputs } from '../output-flags.js';
 
 interface CompareArgs { reference: string; candidate: string[]; [k: string]: unknown }
 
@@ -15,6 +17,7 @@ export const command = {
   handler: async (argv: CompareArgs) => {
     const table = toTableOptions(argv);
     const outputs = toReportOutputs(argv);
+    planOutputs(reportOutputs(argv), [argv.reference, argv.candidate]);
     const result = await compareSourceFiles(argv.reference, argv.candidate);
     const report = buildReport(result, toDivergenceOptions(argv));
     await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs });

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { convertFiles } from '../../interop/convert.js';
 import { UserError } from '../../errors.js';
+import { planOutputs } from '../../output/output-plan.js';
 
 interface ConvertArgs { files: string[]; [k: string]: unknown }
 
@@ -13,6 +14,7 @@ export const command = {
     if (argv.files.length < 2) throw new UserError('convert wants at least one input and then the output file');
     const inputs = argv.files.slice(0, -1);
     const output = argv.files[argv.files.length - 1]!;
+    planOutputs([{ flag: 'output file', path: output }], inputs);
     process.stderr.write(`${await convertFiles(inputs, output)}\n`);
   },
 };

@@ -5,6 +5,8 @@ import { analysisLines, runComparison, runBuilder, type RunArgs } from './run.js
 import { emitReport } from '../emit.js';
 import { toJsonTarget, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
+import { planOutputs } from '../../output/output-plan.js';
+import { runOutputs } from '../output-flags.js';
 
 /** fixtures/ ships with the package: see fixtures/README.md for provenance. */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -27,6 +29,7 @@ export const command = {
     process.stderr.write(`trt-diff demo: ${path.basename(argv.fp32)} vs ${argv.int8.map((f) => path.basename(f)).join(', ')} on ${argv.input.map((f) => path.basename(f)).join(', ')}\n`);
     const table = toTableOptions(argv);
     const outputs = toReportOutputs(argv);
+    planOutputs(runOutputs(argv), [argv.fp32, argv.int8, argv.input, argv['trt-cache']]);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, argv, !!table.color));
   },

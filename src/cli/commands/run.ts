@@ -14,6 +14,8 @@ import { runWorkers, workerCount, writeShard } from '../sharding.js';
 import type { ComparisonResult } from '../../compare/compare-models.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
+import { planOutputs } from '../../output/output-plan.js';
+import { runOutputs } from '../output-flags.js';
 
 export interface RunArgs {
   fp32: string;
@@ -62,6 +64,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
 
 /** Runs the comparison (one shard of the inputs with `shard`), analyses observing it. */
 export async function compareRun(a: RunArgs, shard?: { index: number; count: number }) {
+  const warn = (s: string) => process.stderr.write(`${s}\n`);
   const inputOpts = runInputOptions(a);
   const dumpDir = pathFlag(a, 'dump');
   const maxBytesPerRun = toMaxBytes(a);
@@ -86,6 +89,7 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
     noPerturbationCheck: a['perturbation-check'] === false,
     ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
     onProgress: (n, s) => progress.update(n, s),
+    warn,
   });
   progress.finish();
   return { fp32, int8, runs, result };
@@ -117,8 +121,9 @@ export const command = {
     if (argv.partial !== undefined || argv.shard !== undefined) return writeShard(argv);
     const table = toTableOptions(argv); // validate output flags before the long run
     const outputs = toReportOutputs(argv);
+    planOutputs(runOutputs(argv), [argv.fp32, argv.int8, argv.input, argv['trt-cache']]);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) =>
-      [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
+      [...analysisLines(r, argv, !!table.color), ...(argv.dump !== undefined ? [`dumps written to ${argv.dump}/`] : [])]);
   },
 };

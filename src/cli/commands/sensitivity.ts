@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
-import { writeFileAtomic } from '../../graph/onnx-model.js';
+import { writeFileAtomic } from '../../output/output-session.js';
+import { planOutputs } from '../../output/output-plan.js';
 import { UserError } from '../../errors.js';
 import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { layerwiseSensitivity, type SensitivityResult } from '../../localize/sensitivity.js';
@@ -51,6 +52,7 @@ export const command = {
     .option('per-image', { type: 'boolean', default: false, describe: 'also rank the images that suffer most (bad calibration images)' })
     .option('weights', { choices: ['fp32', 'dequantized'] as const, default: 'fp32' as const, describe: 'weights of float ops: from the FP32 model, or the Q/DQ model\'s rounded ones' }),
   handler: async (a: SensitivityArgs) => {
+    planOutputs([{ flag: '--json', path: toJsonTarget(a) }], [a.fp32, a.int8, a.input]);
     const metric = parseMetric(a.metric);
     const channels = toScoreChannelPair(a);
     const json = toJsonTarget(a);

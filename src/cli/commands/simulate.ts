@@ -4,6 +4,7 @@ import { checkScalesUsable, readCalibrationCache } from '../../quant/calibration
 import { missingWarning, writeQdqModel } from '../../quant/calibration-pipeline.js';
 import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
 import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
+import { planOutputs } from '../../output/output-plan.js';
 
 interface SimulateArgs {
   model: string;
@@ -21,6 +22,7 @@ export const command: CommandModule<object, SimulateArgs> = {
     .option('out', { type: 'string', demandOption: true, describe: 'Q/DQ ONNX model to write' })
     .option('placement', { type: 'string', choices: [...PLACEMENTS], default: 'trt', describe: 'where activation Q/DQ pairs go' }) as unknown as Argv<SimulateArgs>,
   handler: async (argv) => {
+    planOutputs([{ flag: '--out', path: argv.out }], [argv.model, argv.cache]);
     const model = loadModel(argv.model);
     const cache = readCalibrationCache(argv.cache);
     checkScalesUsable(cache, argv.cache);
