@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { TensorMetrics } from '../compare/metrics.js';
 import type { CandidateReport, Report, ReportRow } from './report.js';
+import { termName } from './terminal-text.js';
 import { fmtDb, fmtNum } from './format.js';
 
 /**
@@ -84,8 +85,8 @@ export function verdictOf(c: CandidateReport): string {
 /** One line on where the error is: the first divergence, where accumulated error runs, or none. */
 export function divergenceLine(c: CandidateReport): string {
   const fd = c.firstDivergence, acc = c.accumulation;
-  if (fd) return `first divergence ${fd.tensor} (${[fd.opType, `SQNR ${fmtDb(fd.sqnrDb)} dB`].filter(Boolean).join(', ')})`;
-  if (acc) return `no single op makes the error; it accumulates from ${acc.from.tensor} (${fmtDb(acc.from.sqnrDb)} dB) to ${acc.to.tensor} (${fmtDb(acc.to.sqnrDb)} dB)`;
+  if (fd) return `first divergence ${termName(fd.tensor)} (${[termName(fd.opType, 24), `SQNR ${fmtDb(fd.sqnrDb)} dB`].filter(Boolean).join(', ')})`;
+  if (acc) return `no single op makes the error; it accumulates from ${termName(acc.from.tensor)} (${fmtDb(acc.from.sqnrDb)} dB) to ${termName(acc.to.tensor)} (${fmtDb(acc.to.sqnrDb)} dB)`;
   return 'no divergence';
 }
 
@@ -154,5 +155,5 @@ export function evaluateGates(report: Report, gates: readonly Gate[]): GateResul
 }
 
 export function gateSummary(results: readonly GateResult[]): string[] {
-  return results.map((r) => `gate ${r.passed ? 'passed' : 'FAILED'}: ${r.gate}  [${r.candidate}]  ${r.message}`);
+  return results.map((r) => termName(`gate ${r.passed ? 'passed' : 'FAILED'}: ${r.gate}  [${r.candidate}]  ${r.message}`, 1000));
 }
