@@ -15,7 +15,6 @@ is measured from outside (bench/headline.ts) so both tools are measured the same
 
     python3 bench/ort_qdq_loss_debug.py FP32.onnx QDQ.onnx LIST.txt N [--json out.json]
 """
-import argparse
 import json
 import math
 import os
@@ -31,20 +30,11 @@ from onnxruntime.quantization.qdq_loss_debug import (
 )
 
 
-from npy_reader import NpyReader  # noqa: E402  (bench/ is on sys.path: the script's folder)
+from npy_reader import NpyReader, baseline_args  # noqa: E402  (bench/ is on sys.path: the script's folder)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("fp32")
-    ap.add_argument("qdq")
-    ap.add_argument("list")
-    ap.add_argument("n", type=int)
-    ap.add_argument("--input-name", default="images")
-    ap.add_argument("--json")
-    a = ap.parse_args()
-    with open(a.list) as fh:
-        files = [l.strip() for l in fh if l.strip()][: a.n]
+    a, files = baseline_args((["--json"], {}))
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

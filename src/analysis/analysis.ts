@@ -28,6 +28,16 @@ export interface Analysis {
   /** Called before the comparison; observers receive the stream. */
   observers?(args: Record<string, unknown>, fp32: OnnxModel, int8: readonly OnnxModel[]): (SampleObserver | TensorObserver)[];
   finish(report: Report, ctx: AnalysisContext): void | Promise<void>;
+  /**
+   * Analyses whose observed state merges across shards (run --partial / --workers, `merge`):
+   * save() gives this run's state as plain data; restore() is called on freshly made observers
+   * with the states of every part and the input-stream position of each part's samples.
+   * Without it, the analysis cannot run on sharded inputs.
+   */
+  partial?: {
+    save(args: Record<string, unknown>): unknown;
+    restore(args: Record<string, unknown>, parts: { state: unknown; sampleIndex: number[] }[]): void;
+  };
   /** Terminal lines printed above the table for candidate k. */
   render?(report: Report, k: number, color: boolean): string[];
 }

@@ -15,10 +15,11 @@ import * as lint from './commands/lint.js';
 import * as calibrate from './commands/calibrate.js';
 import * as simulate from './commands/simulate.js';
 import * as calibrators from './commands/calibrators.js';
+import * as merge from './commands/merge.js';
 
 /** Every command module exports `command` (yargs CommandModule shape). Register new ones here. */
 const COMMANDS = [run.command, compare.command, inspect.command, demo.command, convert.command, bisect.command, sensitivity.command, lint.command,
-  calibrate.command, simulate.command, calibrators.command];
+  calibrate.command, simulate.command, calibrators.command, merge.command];
 
 /** yargs reads a lone "-" as a positional; `--json -` (JSON to stdout) is spelled `--json=-` for it. */
 function normalizeStdoutDash(argv: string[]): string[] {

@@ -53,12 +53,16 @@ export interface CandidateResult {
   unmatched: { fp32: string[]; int8: string[] };
   /** Final outputs of the INT8 model with and without every tensor marked as output (first sample). */
   perturbation: { output: string; maxAbs: number; sqnrDb: number }[];
+  /** The FP64 sums behind each record's metrics, by tensor name: what partial runs merge (partial.ts). */
+  accumulators?: Map<string, MetricAccumulator>;
 }
 
 export interface ComparisonResult {
   fp32: ModelInfo;
   candidates: CandidateResult[];
   samples: string[];
+  /** Position of each sample in the whole input stream (differs from 0,1,2… under --shard). */
+  sampleIndex?: number[];
   timing: { totalMs: number; runMs: number; compareMs: number; dumpMs: number; modelRuns: number };
 }
 
@@ -89,6 +93,8 @@ export interface CompareOptions {
    * deployed, for the perturbation check). Default: ONNX Runtime on the CPU.
    */
   openRunner?: OpenRunner;
+  /** Compare only samples i with i mod count = index (0-based): one shard of the inputs (--shard). */
+  shard?: { index: number; count: number };
 }
 
 export type OpenRunner = (model: OnnxModel, mark: readonly string[], role: 'fp32' | 'int8') => Promise<Runner>;
@@ -98,7 +104,7 @@ function ortBackend(threads?: number): OpenRunner {
 }
 
 /** SHA-256 of the model file: from the bytes loadModel kept, else read again from disk. */
-function modelSha256(model: OnnxModel): string {
+export function modelSha256(model: OnnxModel): string {
   return model.bytes ? crypto.createHash('sha256').update(model.bytes).digest('hex') : fileSha256(model.path);
 }
 
@@ -175,12 +181,16 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   const tensorObservers = (opt.observers ?? []).filter((o): o is TensorObserver => 'observeTensor' in o);
 
   const samples: string[] = [];
+  const sampleIndex: number[] = [];
+  let streamIndex = -1;
   // Sizes the runtime knows statically plan the groups from the first sample on; others are learned.
   const known = staticSizes(fp32Runner.describe().tensors);
   const sizes = new Map<string, number>();
   for (const n of refNames) { const b = known.get(refActual.get(n)!); if (b !== undefined) sizes.set(n, b); }
   try {
     for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
+      streamIndex++;
+      if (opt.shard && streamIndex % opt.shard.count !== opt.shard.index) continue;
       const groups = planGroups(refNames, sizes, opt.maxBytesPerRun);
       const finalRef = new Map<string, Tensor>();
       const finalTest = cands.map(() => new Map<string, Tensor>());
@@ -227,7 +237,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           timing.modelRuns++;
         }
       }
-      if (samples.length === 0) {
+      if (streamIndex === 0) {
         for (const [k, c] of cands.entries()) {
           if (!c.plain) continue;
           await perturbationCheck(c, sample, finalTest[k]!, timing);
@@ -239,6 +249,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
       await refGroups?.sweep();
       for (const c of cands) await c.groups?.sweep();
       samples.push(sample.id);
+      sampleIndex.push(streamIndex);
       opt.onProgress?.(samples.length, sample.id);
     }
     dumps.ref?.writer.close();
@@ -257,6 +268,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     fp32: { path: fp32.path, sha256: modelSha256(fp32), backend: fp32Runner.describe().backend },
     candidates: cands.map(candidateResult),
     samples,
+    sampleIndex,
     timing,
   };
 }
@@ -317,6 +329,7 @@ function candidateResult(c: CandidateState): CandidateResult {
     skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
     unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
     perturbation: c.perturbation,
+    accumulators: c.acc,
   };
 }
 

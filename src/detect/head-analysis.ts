@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { buildLogicalGraph } from './logical-graph.js';
 import { headFromSpec, labelCounts, type DetectorHead, type HeadLabel } from './head-discovery.js';
 import { formatLayout, parseHeadSpec, type DetectorLayout } from './head-spec.js';
-import { HeadObserver, type HeadOutputSummary } from './head-observer.js';
+import { HeadObserver, type HeadObserverState, type HeadOutputSummary } from './head-observer.js';
 import { DETECT_DEFAULTS, MAP_DEFAULTS, type DecodeOptions } from './decode.js';
 import { branchDivergence, type BranchSummary } from './branch-divergence.js';
 import { judge, type Verdict } from './verdict.js';
@@ -122,6 +122,14 @@ export const headAnalysis: Analysis = {
       ]));
       process.stderr.write(`wrote ${save}\n`);
     }
+  },
+  partial: {
+    save: () => state.observer?.state() ?? null,
+    restore(_args, parts) {
+      if (!state.observer) return;
+      if (parts.some((p) => !p.state)) throw new UserError('a partial run has no detector-head state although the head decodes: parts come from different trt-diff versions');
+      state.observer.absorb(parts.map((p) => ({ state: p.state as HeadObserverState, sampleIndex: p.sampleIndex })));
+    },
   },
   render: (report, k, color) => renderHead(report, k, color),
 };

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { SampleObserver } from '../compare/compare-models.js';
-import { accumulateArrays, finalize, newAccumulator, type MetricAccumulator } from '../compare/metrics.js';
+import { accumulateArrays, finalize, mergeAccumulators, newAccumulator, type MetricAccumulator } from '../compare/metrics.js';
 import type { Sample } from '../inputs/input-source.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
@@ -38,6 +38,14 @@ interface CandidateStats {
 }
 
 export interface ImageRecord { id: number; file: string; width: number; height: number }
+
+/** What a partial run keeps of the observer (plain data). */
+export interface HeadObserverState {
+  images: ImageRecord[];
+  fp32Detections: PredictedBox[];
+  firstImage?: { file: string; fp32: Detection[]; int8: Detection[][] };
+  stats: CandidateStats[];
+}
 
 /** What the observer hands to the report for candidate k. */
 export interface HeadOutputSummary {
@@ -152,6 +160,51 @@ export class HeadObserver implements SampleObserver {
       boxIouMedian: median(st.boxIous),
       detections: { conf: this.opt.detect.conf, nmsIou: this.opt.detect.iou, matchIou: this.opt.matchIou, fp32: st.match.ref, int8: st.match.test, tp: st.match.tp, ...prf(st.match) },
     };
+  }
+
+  /** Everything accumulated so far, as plain data (a partial run keeps it; see absorb). */
+  state(): HeadObserverState {
+    return { images: this.images, fp32Detections: this.fp32Detections, firstImage: this.firstImage, stats: this.stats };
+  }
+
+  /**
+   * Takes in the states of several partial runs (each with the input-stream position of its
+   * samples, in its own order) as if their samples had been observed here in stream order: images
+   * renumbered, detections moved to the new image ids, per-sample lists ordered by sample, sums
+   * merged. Then summary(), mAP and the saved detections are those of one run over all samples.
+   */
+  absorb(parts: readonly { state: HeadObserverState; sampleIndex: readonly number[] }[]): void {
+    const order = parts.flatMap((p, part) => p.state.images.map((img, i) => ({ part, img, at: p.sampleIndex[i]! }))).sort((a, b) => a.at - b.at);
+    const newId = parts.map(() => new Map<number, number>());
+    for (const o of order) {
+      newId[o.part]!.set(o.img.id, this.images.length);
+      this.images.push({ ...o.img, id: this.images.length });
+    }
+    const moved = (part: number, ds: PredictedBox[]) => ds.map((d) => ({ ...d, image: newId[part]!.get(d.image)! }));
+    const byImage = (a: PredictedBox, b: PredictedBox) => a.image - b.image;
+    this.fp32Detections.push(...parts.flatMap((p, i) => moved(i, p.state.fp32Detections)).sort(byImage));
+    const firsts = parts.map((p, i) => ({ f: p.state.firstImage, at: p.sampleIndex[p.state.images.findIndex((im) => im.file === p.state.firstImage?.file)] ?? Infinity, i }))
+      .filter((x) => x.f).sort((a, b) => a.at - b.at);
+    if (firsts[0]) this.firstImage = firsts[0].f;
+    this.stats.forEach((st, k) => {
+      // Per-sample lists in stream order: entry i of a part belongs to that part's i-th sample.
+      const perSample = (pick: (s: CandidateStats) => number[]) =>
+        parts.flatMap((p) => pick(p.state.stats[k]!).map((v, i) => ({ v, at: p.sampleIndex[i]! }))).sort((a, b) => a.at - b.at).map((x) => x.v);
+      st.maxScoreRatios.push(...perSample((s) => s.maxScoreRatios));
+      st.topkOverlap.push(...perSample((s) => s.topkOverlap));
+      for (const [i, p] of parts.entries()) {
+        const o = p.state.stats[k]!;
+        mergeAccumulators(st.score, o.score);
+        mergeAccumulators(st.box, o.box);
+        st.maxScore.fp32 = Math.max(st.maxScore.fp32, o.maxScore.fp32);
+        st.maxScore.int8 = Math.max(st.maxScore.int8, o.maxScore.int8);
+        st.above.fp32 += o.above.fp32; st.above.int8 += o.above.int8;
+        st.boxIous.push(...o.boxIous); // only its median is used: order does not matter
+        st.match = addCounts(st.match, o.match);
+        st.detections.push(...moved(i, o.detections));
+      }
+      st.detections.sort(byImage);
+    });
   }
 
   detectionsOf(k: number): PredictedBox[] {

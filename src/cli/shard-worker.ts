@@ -1,0 +1,25 @@
+import { UserError } from '../errors.js';
+import { loadNative } from '../native/addon.js';
+import { writePartial } from '../compare/partial.js';
+import { comparePart } from './sharding.js';
+import type { RunArgs } from './commands/run.js';
+
+/**
+ * One process of `run --workers N` (forked by cli/sharding.ts): receives the run's options and its
+ * shard over IPC, compares that shard, writes the partial file and exits. Errors end it the way
+ * the CLI ends (one line on stderr, exit 2 for the user's input, 3 otherwise).
+ */
+interface Job { args: RunArgs; shard: { index: number; count: number }; file: string }
+
+loadNative().addon?.retainFreedMemory();
+
+process.once('message', (job: Job) => {
+  comparePart(job.args, job.shard).then((p) => {
+    writePartial(job.file, p);
+    process.exit(0);
+  }, (e: unknown) => {
+    const user = e instanceof UserError;
+    process.stderr.write(`trt-diff: ${user ? '' : 'internal error: '}${(e as Error)?.message ?? String(e)}\n`.replace(/[\r\n]+(?!$)/g, ' '));
+    process.exit(user ? 2 : 3);
+  });
+});
