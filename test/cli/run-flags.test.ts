@@ -117,28 +117,31 @@ describe('run: comparison, table and report flags', () => {
 
 const COCO = path.join(SHARED, 'coco128');
 describe.skipIf(!hasShared)('run: detection flags on YOLOv8n', () => {
-  it('--conf / --iou / --save-detections / --labels / --head: saved detections obey the thresholds, labels add mAP, --head off drops the analysis', () => {
-    const imgs = path.join(COCO, 'images/val2017');
+  it('--conf / --iou / --save-detections / --labels: saved detections obey the thresholds, labels add mAP', () => {
     const a = path.join(dir, 'dets_a.json'), b = path.join(dir, 'dets_b.json'), report = path.join(dir, 'ya.json');
-    const run = (extra: string[]) => runCli(['run', '--fp32', YOLO.fp32, '--int8', YOLO.entropy, '--input', imgs, '--max-images', '2', '-q', ...extra]);
-    const ra = run(['--conf', '0.5', '--iou', '0.3', '--save-detections', a]);
+    const ra = runCli(['run', '--fp32', YOLO.fp32, '--int8', YOLO.entropy, '--input', YOLO.bus, '-q', '--conf', '0.5', '--iou', '0.3', '--save-detections', a]);
     expect(ra.status, ra.stderr).toBe(0);
     // With --labels the saved detections use the mAP decode settings (conf 0.001), far below 0.5.
-    expect(run(['--save-detections', b, '--labels', path.join(COCO, 'labels/val2017'), '--json', report]).status).toBe(0);
+    const rb = runCli(['run', '--fp32', YOLO.fp32, '--int8', YOLO.entropy, '--input', path.join(COCO, 'images/val2017'), '--max-images', '1', '-q',
+      '--save-detections', b, '--labels', path.join(COCO, 'labels/val2017'), '--json', report]);
+    expect(rb.status, rb.stderr).toBe(0);
     type Det = { image_id: number; category_id: number; bbox: number[]; score: number };
     const dets = (f: string) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { models: { name: string; detections: Det[] }[] }).models.find((m) => m.name === 'fp32')!.detections;
     const da = dets(a), db = dets(b);
     expect(da.length).toBeGreaterThan(0);
     expect(Math.min(...da.map((d) => d.score))).toBeGreaterThanOrEqual(0.5);
-    expect(db.length).toBeGreaterThan(da.length);
     expect(Math.min(...db.map((d) => d.score))).toBeLessThan(0.5);
     // --iou 0.3: class-wise NMS leaves no two boxes of one class and image overlapping more.
     const xyxy = (d: Det): [number, number, number, number] => [d.bbox[0]!, d.bbox[1]!, d.bbox[0]! + d.bbox[2]!, d.bbox[1]! + d.bbox[3]!];
     for (const p of da) for (const q of da) if (p !== q && p.image_id === q.image_id && p.category_id === q.category_id) expect(iou(xyxy(p), xyxy(q))).toBeLessThanOrEqual(0.3 + 1e-3);
     const head = (JSON.parse(fs.readFileSync(report, 'utf8')) as Json).candidates[0]!.analyses.head as { map?: { fp32: { map50: number } } };
     expect(head.map?.fp32.map50).toBeGreaterThan(0);
-    const off = runCli(['run', '--fp32', YOLO.fp32, '--int8', YOLO.entropy, '--input', YOLO.bus, '--head', 'off', '--json', '-']);
-    expect(off.status, off.stderr).toBe(0);
-    expect((JSON.parse(off.stdout) as Json).candidates[0]!.analyses.head).toBeUndefined();
+  }, 400_000);
+});
+
+describe('run: --head', () => {
+  it('--head off turns the detection analysis off (auto reports "no head found" on a non-detector)', () => {
+    expect((runJson([]).candidates[0]!.analyses.head as { found: boolean }).found).toBe(false);
+    expect(runJson(['--head', 'off']).candidates[0]!.analyses.head).toBeUndefined();
   });
 });
