@@ -37,7 +37,11 @@ Napi::Object cudaCapabilities(Napi::Env env) {
   cuda.Set("built", false);
   cuda.Set("available", false);
   cuda.Set("devices", 0);
+#ifdef TRTDIFF_STANDIN_BUILD
+  cuda.Set("error", "addon built without CUDA (stand-in TensorRT harness build)");
+#else
   cuda.Set("error", "addon built without CUDA (nvcc was not found at build time)");
+#endif
 #endif
   return cuda;
 }
@@ -50,7 +54,8 @@ Napi::Object tensorRtCapabilities(Napi::Env env) {
   // libnvinfer is opened on first use (native/trt_loader.h); asking here opens it.
   const TrtLibraryStatus& lib = trtLibrary();
   trt.Set("available", lib.loaded);
-  if (!lib.runtimeVersion.empty()) trt.Set("runtimeVersion", lib.runtimeVersion);
+  if (!lib.runtimeVersion.empty()) trt.Set("runtimeVersion", runtimeTensorRtVersion());
+  if (lib.standIn) trt.Set("standIn", true);  // test/trt-standin: control flow only, never numbers
   if (!lib.nvinferPath.empty()) trt.Set("library", lib.nvinferPath);
   if (!lib.error.empty()) trt.Set("error", lib.error);
 #else

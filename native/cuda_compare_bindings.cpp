@@ -6,59 +6,51 @@
 #include "bindings.h"
 #include "compare_api.h"
 #include "device_buffer.h"
+#include "promise_worker.h"
 
 namespace trtdiff {
 namespace {
 
-class CudaCompareWorker : public Napi::AsyncWorker {
+class CudaCompareWorker : public PromiseWorker {
  public:
   CudaCompareWorker(Napi::Env env, Napi::Float32Array ref, Napi::Float32Array test)
-      : Napi::AsyncWorker(env, "trtdiff.compareF32Cuda"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        ref_(Napi::Persistent(ref)),  // keeps the arrays alive while Execute() reads them
+      : PromiseWorker(env, "trtdiff.compareF32Cuda"),
+        ref_(Napi::Persistent(ref)),  // keeps the arrays alive while Run() reads them
         test_(Napi::Persistent(test)),
         refData_(ref.Data()),
         testData_(test.Data()),
         n_(ref.ElementLength()) {}
 
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
  protected:
-  void Execute() override {
-    try {
-      int devices = 0;
-      cudaCheck(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
-      cudaStream_t stream = nullptr;
-      cudaCheck(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
-      struct StreamGuard {
-        cudaStream_t s;
-        ~StreamGuard() { cudaStreamDestroy(s); }
-      } guard{stream};
-      CompareScratch scratch;
-      cudaCheck(createCompareScratch(0, &scratch), "createCompareScratch");
-      struct ScratchGuard {
-        CompareScratch* s;
-        ~ScratchGuard() { destroyCompareScratch(s); }
-      } scratchGuard{&scratch};
-      DeviceBuffer ref(n_ * sizeof(float)), test(n_ * sizeof(float)), out(sizeof(Accumulator));
-      cudaCheck(cudaMemcpyAsync(ref.get(), refData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream), "upload");
-      cudaCheck(cudaMemcpyAsync(test.get(), testData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream), "upload");
-      TestOperand op;
-      op.data = test.get();
-      cudaCheck(launchCompare(static_cast<const float*>(ref.get()), op, n_, static_cast<Accumulator*>(out.get()),
-                              scratch, stream),
-                "launchCompare");
-      cudaCheck(cudaMemcpyAsync(&result_, out.get(), sizeof result_, cudaMemcpyDeviceToHost, stream), "download");
-      cudaCheck(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+  void Run() override {
+    int devices = 0;
+    cudaCheck(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
+    cudaStream_t stream = nullptr;
+    cudaCheck(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+    struct StreamGuard {
+      cudaStream_t s;
+      ~StreamGuard() { cudaStreamDestroy(s); }
+    } guard{stream};
+    CompareScratch scratch;
+    cudaCheck(createCompareScratch(0, &scratch), "createCompareScratch");
+    struct ScratchGuard {
+      CompareScratch* s;
+      ~ScratchGuard() { destroyCompareScratch(s); }
+    } scratchGuard{&scratch};
+    DeviceBuffer ref(n_ * sizeof(float)), test(n_ * sizeof(float)), out(sizeof(Accumulator));
+    cudaCheck(cudaMemcpyAsync(ref.get(), refData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream), "upload");
+    cudaCheck(cudaMemcpyAsync(test.get(), testData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream), "upload");
+    TestOperand op;
+    op.data = test.get();
+    cudaCheck(launchCompare(static_cast<const float*>(ref.get()), op, n_, static_cast<Accumulator*>(out.get()),
+                            scratch, stream),
+              "launchCompare");
+    cudaCheck(cudaMemcpyAsync(&result_, out.get(), sizeof result_, cudaMemcpyDeviceToHost, stream), "download");
+    cudaCheck(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   }
-  void OnOK() override { deferred_.Resolve(accumulatorToJs(Env(), result_)); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Value Result(Napi::Env env) override { return accumulatorToJs(env, result_); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Float32Array> ref_, test_;
   const float* refData_;
   const float* testData_;
@@ -71,10 +63,7 @@ Napi::Value compareF32Cuda(const Napi::CallbackInfo& info) {
   const Napi::Float32Array test = float32Arg(info, 1, "test");
   if (ref.ElementLength() != test.ElementLength())
     throw Napi::RangeError::New(info.Env(), "element counts differ");
-  auto* worker = new CudaCompareWorker(info.Env(), ref, test);  // owned and deleted by Node after OnOK/OnError
-  Napi::Promise p = worker->promise();
-  worker->Queue();
-  return p;
+  return (new CudaCompareWorker(info.Env(), ref, test))->start();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "bindings.h"
+#include "promise_worker.h"
 #include "trt_builder.h"
 #include "trt_engine.h"
 #include "trt_version.h"
@@ -28,30 +29,6 @@ std::vector<std::int64_t> shapeFromJs(Napi::Env env, Napi::Value v, const std::s
   for (std::uint32_t i = 0; i < a.Length(); ++i) shape.push_back(a.Get(i).As<Napi::Number>().Int64Value());
   return shape;
 }
-
-// A promise-returning worker: subclasses fill Run() and Result().
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env, const char* name)
-      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
- protected:
-  virtual void Run() = 0;
-  virtual Napi::Value Result(Napi::Env env) = 0;
-  void Execute() override {
-    try {
-      Run();
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(Result(Env())); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-};
 
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
  public:
@@ -107,10 +84,7 @@ class LoadWorker : public PromiseWorker {
 
 Napi::Value EngineWrap::Load(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
-  auto* w = new LoadWorker(info.Env(), info[0].As<Napi::String>().Utf8Value());
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return (new LoadWorker(info.Env(), info[0].As<Napi::String>().Utf8Value()))->start();
 }
 
 Napi::Value EngineWrap::Describe(const Napi::CallbackInfo& info) {
@@ -182,10 +156,7 @@ Napi::Value EngineWrap::Infer(const Napi::CallbackInfo& info) {
     t.bytes.assign(bytes.Data(), bytes.Data() + bytes.ByteLength());
     inputs.push_back(std::move(t));
   }
-  auto* w = new InferWorker(env, engine(env), std::move(inputs));
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return (new InferWorker(env, engine(env), std::move(inputs)))->start();
 }
 
 Napi::Value EngineWrap::Inspect(const Napi::CallbackInfo& info) {
@@ -244,10 +215,7 @@ Napi::Value buildEngine(const Napi::CallbackInfo& info) {
       opt.inputShapes[name] = shapeFromJs(env, shapes.Get(name), name);
     }
   }
-  auto* w = new BuildWorker(env, std::move(opt));
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return (new BuildWorker(env, std::move(opt)))->start();
 }
 
 }  // namespace

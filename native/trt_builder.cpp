@@ -150,6 +150,88 @@ void writeFileAtomically(const std::string& path, const void* data, std::size_t 
   }
 }
 
+// The builder, network and parser of one build. Members are destroyed in reverse order: the parser
+// first, then the network, then the builder, as TensorRT requires.
+struct ParsedNetwork {
+  std::unique_ptr<nvinfer1::IBuilder> builder;
+  std::unique_ptr<INetworkDefinition> network;
+  std::unique_ptr<nvonnxparser::IParser> parser;
+};
+
+ParsedNetwork parseOnnx(const std::string& onnxPath, CollectingLogger& logger) {
+  ParsedNetwork p;
+  p.builder.reset(nvinfer1::createInferBuilder(logger));
+  if (!p.builder) throw TrtError("createInferBuilder failed: " + logger.takeErrors());
+  // Flags 0: explicit batch is the only mode since TensorRT 10, and TensorRT 11 networks are
+  // strongly typed by default (precision comes from the model's Q/DQ nodes).
+  p.network.reset(p.builder->createNetworkV2(0));
+  if (!p.network) throw TrtError("createNetworkV2 failed: " + logger.takeErrors());
+  p.parser.reset(nvonnxparser::createParser(*p.network, logger));
+  if (!p.parser) throw TrtError("createParser failed: " + logger.takeErrors());
+  if (!p.parser->parseFromFile(onnxPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING)))
+    throw TrtError("ONNX parse failed: " + parserErrors(*p.parser) + " " + logger.takeErrors());
+  return p;
+}
+
+// Marks what `requested` asks for; returns the mode used (never kAuto) and counts marked outputs.
+Capture exposeTensors(INetworkDefinition& net, Capture requested, CollectingLogger& logger, BuildReport* report) {
+  const Capture capture =
+      requested != Capture::kAuto ? requested : TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS ? Capture::kDebug : Capture::kOutputs;
+  if (capture == Capture::kOutputs) {
+    report->markedTensors = markLayerOutputs(net);
+  } else if (capture == Capture::kDebug) {
+#if TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS
+    if (!net.markUnfusedTensorsAsDebugTensors())
+      throw TrtError("markUnfusedTensorsAsDebugTensors failed: " + logger.takeErrors());
+#else
+    (void)logger;
+    throw TrtError(std::string("debug-tensor capture needs TensorRT 10.12 or later; this build uses ") +
+                   compiledTensorRtVersion() + " (use output capture)");
+#endif
+  }
+  return capture;
+}
+
+std::unique_ptr<nvinfer1::IBuilderConfig> makeConfig(nvinfer1::IBuilder& builder, INetworkDefinition& net,
+                                                     const BuildOptions& options, CollectingLogger& logger) {
+  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder.createBuilderConfig());
+  if (!config) throw TrtError("createBuilderConfig failed: " + logger.takeErrors());
+  // Layer names and their "[ONNX Layer: ...]" metadata in the inspector JSON need kDETAILED.
+  config->setProfilingVerbosity(nvinfer1::ProfilingVerbosity::kDETAILED);
+  // The FP32 side of the comparison must be true FP32: TF32 convolutions/GEMMs would add their own
+  // error and be blamed on quantisation.
+  config->clearFlag(nvinfer1::BuilderFlag::kTF32);
+  if (options.workspaceBytes > 0)
+    config->setMemoryPoolLimit(nvinfer1::MemoryPoolType::kWORKSPACE, options.workspaceBytes);
+  addProfileForDynamicInputs(builder, *config, net, options);
+  return config;
+}
+
+// INT8 setup. Returns what must outlive buildSerializedNetwork (the calibrator), or null.
+std::shared_ptr<void> configureInt8(nvinfer1::IBuilderConfig& config, const INetworkDefinition& net,
+                                    const BuildOptions& options) {
+  if (!options.int8) return nullptr;
+#if TRTDIFF_HAVE_IMPLICIT_INT8
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // kINT8 and calibrators: deprecated in 10
+  config.setFlag(nvinfer1::BuilderFlag::kINT8);
+  if (!options.calibrationCache.empty()) {
+    std::shared_ptr<nvinfer1::IInt8Calibrator> calibrator = makeCacheCalibrator(options.calibrationCache);
+    config.setInt8Calibrator(calibrator.get());
+    return calibrator;
+  }
+#pragma GCC diagnostic pop
+  if (!hasQdq(net)) throw TrtError("INT8 build needs a calibration cache or a Q/DQ ONNX model");
+#else
+  (void)config;
+  if (!options.calibrationCache.empty())
+    throw TrtError(std::string("TensorRT ") + compiledTensorRtVersion() +
+                   " has no calibrator-based INT8; quantise the ONNX model with Q/DQ nodes instead");
+  if (!hasQdq(net)) throw TrtError("INT8 on TensorRT 11 needs a Q/DQ ONNX model (the network is strongly typed)");
+#endif
+  return nullptr;
+}
+
 const char* captureName(Capture c) {
   return c == Capture::kOutputs ? "outputs" : c == Capture::kDebug ? "debug" : "none";
 }
@@ -163,71 +245,12 @@ BuildReport buildEngineFromOnnx(const BuildOptions& options) {
     throw TrtError(e.what());
   }
   CollectingLogger logger;
-  std::unique_ptr<nvinfer1::IBuilder> builder(nvinfer1::createInferBuilder(logger));
-  if (!builder) throw TrtError("createInferBuilder failed: " + logger.takeErrors());
-  // Flags 0: explicit batch is the only mode since TensorRT 10, and TensorRT 11 networks are
-  // strongly typed by default (precision comes from the model's Q/DQ nodes).
-  std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
-  if (!net) throw TrtError("createNetworkV2 failed: " + logger.takeErrors());
-  // Declared after `net`, so destroyed before it: TensorRT requires the parser to die first.
-  std::unique_ptr<nvonnxparser::IParser> parser(nvonnxparser::createParser(*net, logger));
-  if (!parser) throw TrtError("createParser failed: " + logger.takeErrors());
-  if (!parser->parseFromFile(options.onnxPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING)))
-    throw TrtError("ONNX parse failed: " + parserErrors(*parser) + " " + logger.takeErrors());
-
+  ParsedNetwork parsed = parseOnnx(options.onnxPath, logger);
   BuildReport report;
-  Capture capture = options.capture;
-  if (capture == Capture::kAuto) capture = TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS ? Capture::kDebug : Capture::kOutputs;
-  if (capture == Capture::kOutputs) {
-    report.markedTensors = markLayerOutputs(*net);
-  } else if (capture == Capture::kDebug) {
-#if TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS
-    if (!net->markUnfusedTensorsAsDebugTensors())
-      throw TrtError("markUnfusedTensorsAsDebugTensors failed: " + logger.takeErrors());
-#else
-    throw TrtError(std::string("debug-tensor capture needs TensorRT 10.12 or later; this build uses ") +
-                   compiledTensorRtVersion() + " (use output capture)");
-#endif
-  }
-  report.capture = captureName(capture);
-
-  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
-  if (!config) throw TrtError("createBuilderConfig failed: " + logger.takeErrors());
-  // Layer names and their "[ONNX Layer: ...]" metadata in the inspector JSON need kDETAILED.
-  config->setProfilingVerbosity(nvinfer1::ProfilingVerbosity::kDETAILED);
-  // The FP32 side of the comparison must be true FP32: TF32 convolutions/GEMMs would add their own
-  // error and be blamed on quantisation.
-  config->clearFlag(nvinfer1::BuilderFlag::kTF32);
-  if (options.workspaceBytes > 0)
-    config->setMemoryPoolLimit(nvinfer1::MemoryPoolType::kWORKSPACE, options.workspaceBytes);
-  addProfileForDynamicInputs(*builder, *config, *net, options);
-
-#if TRTDIFF_HAVE_IMPLICIT_INT8
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // kINT8 and calibrators: deprecated in 10
-  std::unique_ptr<nvinfer1::IInt8Calibrator> calibrator;  // must outlive buildSerializedNetwork
-#endif
-  if (options.int8) {
-#if TRTDIFF_HAVE_IMPLICIT_INT8
-    config->setFlag(nvinfer1::BuilderFlag::kINT8);
-    if (!options.calibrationCache.empty()) {
-      calibrator = makeCacheCalibrator(options.calibrationCache);
-      config->setInt8Calibrator(calibrator.get());
-    } else if (!hasQdq(*net)) {
-      throw TrtError("INT8 build needs a calibration cache or a Q/DQ ONNX model");
-    }
-#else
-    if (!options.calibrationCache.empty())
-      throw TrtError(std::string("TensorRT ") + compiledTensorRtVersion() +
-                     " has no calibrator-based INT8; quantise the ONNX model with Q/DQ nodes instead");
-    if (!hasQdq(*net)) throw TrtError("INT8 on TensorRT 11 needs a Q/DQ ONNX model (the network is strongly typed)");
-#endif
-  }
-#if TRTDIFF_HAVE_IMPLICIT_INT8
-#pragma GCC diagnostic pop
-#endif
-
-  std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*net, *config));
+  report.capture = captureName(exposeTensors(*parsed.network, options.capture, logger, &report));
+  std::unique_ptr<nvinfer1::IBuilderConfig> config = makeConfig(*parsed.builder, *parsed.network, options, logger);
+  const std::shared_ptr<void> calibrator = configureInt8(*config, *parsed.network, options);
+  std::unique_ptr<nvinfer1::IHostMemory> plan(parsed.builder->buildSerializedNetwork(*parsed.network, *config));
   if (!plan || plan->size() == 0) throw TrtError("engine build failed: " + logger.takeErrors());
   writeFileAtomically(options.enginePath, plan->data(), plan->size());
   report.messages = logger.takeMessages();

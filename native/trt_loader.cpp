@@ -79,6 +79,7 @@ Library& library() {
     if (!symbol(nvinfer, "getInferLibVersion", &lib.version, &s.error)) return;
     const int v = lib.version();
     s.runtimeVersion = versionString(v);
+    s.standIn = dlsym(nvinfer, "trtstandin_isStandIn") != nullptr;
     s.error = versionMismatch(v, NV_TENSORRT_VERSION);
     if (!s.error.empty()) return;
     if (!symbol(nvinfer, "createInferRuntime_INTERNAL", &lib.createRuntime, &s.error)) return;
@@ -105,6 +106,11 @@ std::string versionMismatch(int libraryVersion, int headerVersion) {
 }
 
 const TrtLibraryStatus& trtLibrary() { return library().status; }
+
+std::string reportedTensorRtVersion() {
+  const TrtLibraryStatus& s = trtLibrary();
+  return s.standIn ? s.runtimeVersion + "-standin" : s.runtimeVersion;
+}
 
 void requireTrtLibrary() {
   const TrtLibraryStatus& s = trtLibrary();

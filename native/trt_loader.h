@@ -14,12 +14,17 @@ struct TrtLibraryStatus {
   std::string nvinferPath;     // where libnvinfer came from ("" when not loaded)
   std::string runtimeVersion;  // "10.3.0" as reported by the loaded library
   std::string error;           // why it is unusable: not found, a symbol missing, or a version mismatch
+  bool standIn = false;        // the contract harness's stand-in (test/trt-standin), not TensorRT
 };
 
 // Opens the libraries once (thread-safe) and checks the loaded version against the headers': the
 // major versions must match and the library must not be older than the headers (the addon calls
 // through virtual tables the headers describe).
 const TrtLibraryStatus& trtLibrary();
+
+// The loaded library's version for reports: "10.16.0", or "10.16.0-standin" for the contract
+// harness's stand-in, so that nothing run on it can be reported as run on TensorRT.
+std::string reportedTensorRtVersion();
 
 // Throws std::runtime_error("TensorRT is not usable: ...") unless trtLibrary().loaded.
 void requireTrtLibrary();

@@ -34,7 +34,8 @@ inline const char* compiledTensorRtVersion() {
 #include "trt_loader.h"
 
 namespace trtdiff {
-// Version of the libnvinfer actually loaded ("10.3.0"), which can differ from the headers'; "" when
-// no library could be loaded (trtLibrary().error says why).
-inline std::string runtimeTensorRtVersion() { return trtLibrary().runtimeVersion; }
+// Version of the libnvinfer actually loaded ("10.3.0", "10.16.0-standin" for the contract harness's
+// stand-in), which can differ from the headers'; "" when no library could be loaded
+// (trtLibrary().error says why).
+inline std::string runtimeTensorRtVersion() { return reportedTensorRtVersion(); }
 }  // namespace trtdiff

@@ -24,3 +24,12 @@ export class GateFailure extends Error {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * The one shape of a refused flag value (sharp's invalidParameterError):
+ * "Expected <what> for --<flag> but received <value>".
+ */
+export function invalidParameter(flag: string, expected: string, received: unknown): UserError {
+  const shown = received === undefined || received === '' ? 'nothing' : typeof received === 'string' ? JSON.stringify(received) : String(received);
+  return new UserError(`Expected ${expected} for --${flag} but received ${shown}`);
+}

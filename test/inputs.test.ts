@@ -107,7 +107,7 @@ describe('input sources', () => {
     const ids: string[] = [];
     for await (const s of samplesFrom([dir], info, { warn: (w) => warnings.push(w) })) ids.push(path.basename(s.id));
     expect(ids).toEqual(['a.png']);
-    expect(warnings[0]).toMatch(/notes\.txt: not an image, skipped/);
+    expect(warnings[0]).toMatch(/notes\.txt: not an image or .npy, skipped/);
     await expect((async () => { for await (const _ of samplesFrom([dir], info, { strict: true })) { /* drain */ } })()).rejects.toThrow(/notes\.txt/);
   });
 });

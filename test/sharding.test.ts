@@ -91,7 +91,7 @@ describe('run --shard/--partial, merge, --workers (fixtures, every clone)', () =
       [[...RUN, '--shard', '3/2', '--partial', path.join(dir, 'p.json')], /--shard wants K\/N/],
       [[...RUN, '--partial', path.join(dir, 'p.json'), '--json', path.join(dir, 'r.json')], /--partial writes no report: give --json to `trt-diff merge`/],
       [[...RUN, '--workers', '2', '--local'], /--local cannot be split over workers/],
-      [[...RUN, '--workers', '0'], /--workers wants a whole number >= 1/],
+      [[...RUN, '--workers', '0'], /Expected an integer from 1 to \d+ for --workers but received 0/],
       [['merge', notPartial], /x\.json: not a trt-diff partial run/],
       [['merge', path.join(dir, 'missing.json')], /missing\.json: cannot read partial run \(ENOENT\)/],
     ];

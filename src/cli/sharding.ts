@@ -9,6 +9,7 @@ import type { Analysis } from '../analysis/analysis.js';
 import { modelSha256 } from '../compare/compare-models.js';
 import { mergePartials, readPartial, toPartial, writePartial, type PartialRun } from '../compare/partial.js';
 import type { Report } from '../report/report.js';
+import { MAX_THREADS, intFlag } from './flag-values.js';
 import { compareRun, finishReport, openModel, type RunArgs } from './commands/run.js';
 
 /**
@@ -43,10 +44,9 @@ function unmergeable(a: RunArgs): string[] {
  * the inputs are plain files; 1 where something enabled does not merge across processes.
  */
 export function workerCount(a: RunArgs): number {
-  const asked = a.workers as number | undefined;
+  const asked = intFlag(a, 'workers', { min: 1, max: MAX_THREADS });
   const blockers = unmergeable(a);
   if (asked !== undefined) {
-    if (!Number.isInteger(asked) || asked < 1) throw new UserError(`--workers wants a whole number >= 1, got ${asked}`);
     if (asked > 1 && blockers.length) throw new UserError(`${blockers.join(', ')} cannot be split over workers: drop it or use --workers 1`);
     if (asked > 1 && a.backend === 'tensorrt') throw new UserError('--workers runs ONNX Runtime processes on the CPU; the tensorrt backend uses one GPU per process (docs/scaling.md)');
     return asked;
@@ -54,7 +54,7 @@ export function workerCount(a: RunArgs): number {
   if (blockers.length || a.backend === 'tensorrt') return 1;
   const byCores = Math.max(1, Math.floor(os.availableParallelism() / 4));
   const files = a.input.every((f) => /\.(jpe?g|png|bmp|webp|tiff?|npy)$/i.test(f) && !f.includes('=')) ? a.input.length : Infinity;
-  return Math.max(1, Math.min(byCores, files, (a['max-images'] as number | undefined) ?? Infinity));
+  return Math.max(1, Math.min(byCores, files, intFlag(a, 'max-images', { min: 1 }) ?? Infinity));
 }
 
 /** `run --partial FILE [--shard K/N]`: compare one shard and write its sums; no report. */

@@ -3,6 +3,7 @@ import { indexGraph, nodeLabel, type GraphIndex } from '../graph/graph-index.js'
 import { producerOf } from '../graph/graph-index.js';
 import { logicalTensors, type LogicalTensor } from '../graph/qdq.js';
 import { activationChains, resolveFoldedActivations, type ActivationChain } from '../graph/folded-activations.js';
+import { claimByNodeName } from '../graph/renamed-tensors.js';
 
 /** One FP32 tensor and the INT8 tensor that stands for it. */
 export interface TensorPair {
@@ -47,7 +48,9 @@ export function pairModels(ref: OnnxModel, test: OnnxModel): Pairing {
   const refGraph = indexGraph(ref.proto.graph!);
   const testGraph = indexGraph(test.proto.graph!);
   const refLogical = logicalTensors(ref.proto.graph!, refGraph, new Set());
-  const testLogical = logicalTensors(test.proto.graph!, testGraph, new Set(refLogical.keys()));
+  const refNames = new Set(refLogical.keys());
+  const testLogical = logicalTensors(test.proto.graph!, testGraph, refNames);
+  claimByNodeName(refGraph, refNames, testLogical, testGraph);
   const { absorbed, folded } = resolveFoldedActivations(activationChains(refGraph), testLogical, testGraph);
 
   const pairs: TensorPair[] = [];
@@ -77,7 +80,11 @@ export function pairModels(ref: OnnxModel, test: OnnxModel): Pairing {
   });
   for (const p of pairs) p.inputs = [...new Set(inputsOf(p.ref.node, p.name))];
   pairs.sort((a, b) => a.order - b.order);
-  const unmatchedTest = [...testLogical.keys()].filter((k) => !refLogical.has(k));
+  // The float a Q/DQ reads, and the integer tensor a DequantizeLinear reads, carry the same value as
+  // the dequantized output, which carries the pairing: not tensors of their own.
+  const carried = new Set([...testLogical.values()].filter((t) => t.kind === 'dequantized')
+    .flatMap((t) => [t.preQuant, producerOf(testGraph, t.actual)?.input[0]]).filter((x): x is string => !!x));
+  const unmatchedTest = [...testLogical].filter(([k, t]) => !refLogical.has(k) && !carried.has(t.actual)).map(([k]) => k);
   return { pairs, unmatchedRef, unmatchedTest, absorbed, folded, refGraph, testGraph };
 }
 

@@ -45,16 +45,44 @@ export function stripQdqSuffix(name: string): string {
   return name;
 }
 
-/** Tensors that carry no activation worth comparing: constants, quantized ints, dequantized weights. */
+const parameterMemo = new WeakMap<GraphIndex, Map<string, boolean>>();
+
+/**
+ * Tensors that carry no activation worth comparing: constants, quantized ints, dequantized weights,
+ * and anything computed from those alone (a bias Reshape, a scale product).
+ */
 export function isParameterPath(g: GraphIndex, name: string): boolean {
+  let memo = parameterMemo.get(g);
+  if (!memo) parameterMemo.set(g, (memo = new Map()));
+  const hit = memo.get(name);
+  if (hit !== undefined) return hit;
+  memo.set(name, false); // cycles (none in a valid graph) end as "not a parameter"
+  const v = parameterUncached(g, name);
+  memo.set(name, v);
+  return v;
+}
+
+function parameterUncached(g: GraphIndex, name: string): boolean {
   if (g.initializers.has(name)) return true;
   const p = producerOf(g, name);
   if (!p) return false;
   if (p.opType === 'Constant') return true;
-  if (p.opType === 'DequantizeLinear' || p.opType === 'QuantizeLinear' || p.opType === 'Identity' || p.opType === 'Cast') {
-    return p.input[0] ? isParameterPath(g, p.input[0]) : false;
-  }
-  return false;
+  const inputs = p.input.filter((i) => i);
+  return inputs.length > 0 && inputs.every((i) => isParameterPath(g, i));
+}
+
+/**
+ * Arithmetic of dynamic quantization (ConvInteger/MatMulInteger with DynamicQuantizeLinear): the
+ * int32 accumulator cast to float and multiplied by the scales is a partial value of the op, before
+ * its bias; the op's output (paired with FP32) is what follows. Not an activation of its own.
+ */
+function isDequantArithmetic(g: GraphIndex, node: NodeProto): boolean {
+  if (node.opType !== 'Cast' && node.opType !== 'Mul') return false;
+  return node.input.filter((i) => i).every((i) => {
+    if (isParameterPath(g, i)) return true;
+    const p = producerOf(g, i);
+    return !!p && (INTEGER_PRODUCERS.has(p.opType) || isDequantArithmetic(g, p));
+  });
 }
 
 /**
@@ -92,6 +120,8 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
       continue;
     }
     if (INTEGER_PRODUCERS.has(node.opType)) continue; // integer tensors; a DequantizeLinear carries the value
+    // Dynamic quantization's partial values, unless the op's output itself (no bias: the scaled accumulator is the output).
+    if (!referenceNames.has(y) && isDequantArithmetic(g, node)) continue;
     if (node.opType === 'DequantizeLinear') {
       const q = producerOf(g, node.input[0] ?? '');
       const pre = q?.opType === 'QuantizeLinear' ? q.input[0] : undefined;

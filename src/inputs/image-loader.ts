@@ -2,24 +2,39 @@ import type { Sharp } from 'sharp';
 import { UserError, errorMessage } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** How an image becomes an NCHW float tensor. Defaults are Ultralytics YOLO's. */
+/**
+ * How an image becomes a float tensor. Defaults are Ultralytics YOLO's; presets.ts holds the
+ * conventions of other model families.
+ */
 export interface ImagePreprocess {
-  /** 'letterbox': keep aspect ratio, pad with `padValue` (YOLO); 'resize': stretch to size. */
-  mode: 'letterbox' | 'resize';
+  /**
+   * 'letterbox': keep aspect ratio, fit inside and pad with `padValue` (YOLO);
+   * 'resize': stretch to size; 'crop': keep aspect ratio, cover size / `cropFraction`, then cut
+   * the centre (torchvision Resize + CenterCrop).
+   */
+  mode: 'letterbox' | 'resize' | 'crop';
   padValue: number;
+  /** Letterbox: where the picture sits. 'center' (Ultralytics) or 'top-left' (YOLOX, PaddleOCR rec). */
+  padPosition: 'center' | 'top-left';
+  /** 'crop': share of the resized picture kept (0.875: ImageNet's 224 of 256). */
+  cropFraction: number;
   channelOrder: 'rgb' | 'bgr';
   /** Divide by 255 first (true: 0..1 input; false: 0..255). */
   normalize: boolean;
-  mean?: [number, number, number];
-  std?: [number, number, number];
+  /** Per channel (one value for grayscale, or one for every channel), after the /255. */
+  mean?: readonly number[];
+  std?: readonly number[];
   layout: 'nchw' | 'nhwc';
 }
 
 export const YOLO_PREPROCESS: ImagePreprocess = {
-  mode: 'letterbox', padValue: 114, channelOrder: 'rgb', normalize: true, layout: 'nchw',
+  mode: 'letterbox', padValue: 114, padPosition: 'center', cropFraction: 1, channelOrder: 'rgb', normalize: true, layout: 'nchw',
 };
 
-/** Geometry of the letterbox, to map boxes back to the original picture. */
+/**
+ * Where the network-input picture came from, to map boxes back to the original one:
+ * original = (input - pad) / scale. A crop has negative pads; a stretch has scale NaN.
+ */
 export interface Letterbox {
   srcWidth: number; srcHeight: number;
   scale: number; padLeft: number; padTop: number;
@@ -32,10 +47,11 @@ export interface LoadedImage {
 }
 
 /**
- * Decode (JPEG/PNG/WebP/TIFF... via sharp/libvips) and preprocess one image into a [1,3,H,W]
- * (or [1,H,W,3]) float32 tensor named `inputName`.
+ * Decode (JPEG/PNG/WebP/TIFF... via sharp/libvips) and preprocess one image into a [1,C,H,W]
+ * (or [1,H,W,C]) float32 tensor named `inputName`; C is 3 (RGB/BGR) or 1 (grayscale: ITU-R 601-2
+ * luma rounded to 8 bits, as PIL's convert('L') and OpenCV's BGR2GRAY give it).
  */
-export async function loadImage(file: string, inputName: string, width: number, height: number, pre: ImagePreprocess = YOLO_PREPROCESS): Promise<LoadedImage> {
+export async function loadImage(file: string, inputName: string, width: number, height: number, pre: ImagePreprocess = YOLO_PREPROCESS, channels: 1 | 3 = 3): Promise<LoadedImage> {
   // Loaded on first use (~0.2 s of start-up that runs without images need not pay).
   const { default: sharp } = await import('sharp');
   let img: Sharp;
@@ -50,47 +66,80 @@ export async function loadImage(file: string, inputName: string, width: number, 
   } catch (e) {
     throw new UserError(`cannot decode image (${firstLine(errorMessage(e))})`, file);
   }
-
-  let box: Letterbox;
-  if (pre.mode === 'letterbox') {
-    const r = Math.min(width / srcWidth, height / srcHeight);
-    const w = Math.round(srcWidth * r), h = Math.round(srcHeight * r);
-    // Same split as Ultralytics' LetterBox: the odd pixel goes to the bottom/right.
-    const dw = (width - w) / 2, dh = (height - h) / 2;
-    const top = Math.max(0, Math.round(dh - 0.1)), left = Math.max(0, Math.round(dw - 0.1));
-    box = { srcWidth, srcHeight, scale: r, padLeft: left, padTop: top, width, height };
-    img = img.resize(w, h, { fit: 'fill', kernel: 'linear' }).extend({
-      top, bottom: height - h - top, left, right: width - w - left,
-      background: { r: pre.padValue, g: pre.padValue, b: pre.padValue },
-    });
-  } else {
-    box = { srcWidth, srcHeight, scale: NaN, padLeft: 0, padTop: 0, width, height };
-    img = img.resize(width, height, { fit: 'fill', kernel: 'linear' });
-  }
+  const g = geometry(srcWidth, srcHeight, width, height, pre);
+  img = img.resize(g.w, g.h, { fit: 'fill', kernel: 'linear' });
+  if (g.crop) img = img.extract(g.crop);
   let pixels: Buffer;
   try {
     pixels = await img.removeAlpha().toColourspace('srgb').raw().toBuffer();
   } catch (e) {
     throw new UserError(`cannot decode image (${firstLine(errorMessage(e))})`, file);
   }
-  if (pixels.byteLength !== width * height * 3) {
-    throw new UserError(`decoded to ${pixels.byteLength} bytes, expected ${width}x${height}x3`, file);
-  }
-  return { tensor: { name: inputName, dtype: 'float32', shape: pre.layout === 'nchw' ? [1, 3, height, width] : [1, height, width, 3], data: toFloat(pixels, width, height, pre) }, letterbox: box };
+  const [pw, ph] = g.crop ? [width, height] : [g.w, g.h];
+  if (pixels.byteLength !== pw * ph * 3) throw new UserError(`decoded to ${pixels.byteLength} bytes, expected ${pw}x${ph}x3`, file);
+  const shape = pre.layout === 'nchw' ? [1, channels, height, width] : [1, height, width, channels];
+  const data = toFloat(pixels, { width: pw, height: ph, left: g.crop ? 0 : g.box.padLeft, top: g.crop ? 0 : g.box.padTop }, width, height, channels, pre);
+  return { tensor: { name: inputName, dtype: 'float32', shape, data }, letterbox: g.box };
 }
 
-function toFloat(px: Buffer, width: number, height: number, pre: ImagePreprocess): Float32Array {
+interface Geometry {
+  /** Size the picture is resized to. */
+  w: number; h: number;
+  /** 'crop': the window cut from the resized picture. */
+  crop?: { left: number; top: number; width: number; height: number };
+  box: Letterbox;
+}
+
+export function geometry(srcWidth: number, srcHeight: number, width: number, height: number, pre: ImagePreprocess): Geometry {
+  const base = { srcWidth, srcHeight, width, height };
+  if (pre.mode === 'resize') return { w: width, h: height, box: { ...base, scale: NaN, padLeft: 0, padTop: 0 } };
+  if (pre.mode === 'crop') {
+    const r = Math.max(width / srcWidth, height / srcHeight) / pre.cropFraction;
+    const w = Math.max(width, roundHalfEven(srcWidth * r)), h = Math.max(height, roundHalfEven(srcHeight * r));
+    // torchvision CenterCrop: int(round((h - crop_h) / 2.0)).
+    const left = roundHalfEven((w - width) / 2), top = roundHalfEven((h - height) / 2);
+    return { w, h, crop: { left, top, width, height }, box: { ...base, scale: r, padLeft: -left, padTop: -top } };
+  }
+  const r = Math.min(width / srcWidth, height / srcHeight);
+  const w = Math.max(1, roundHalfEven(srcWidth * r)), h = Math.max(1, roundHalfEven(srcHeight * r));
+  if (pre.padPosition === 'top-left') return { w, h, box: { ...base, scale: r, padLeft: 0, padTop: 0 } };
+  // Same split as Ultralytics' LetterBox: the odd pixel goes to the bottom/right.
+  const dw = (width - w) / 2, dh = (height - h) / 2;
+  const top = Math.max(0, roundHalfEven(dh - 0.1)), left = Math.max(0, roundHalfEven(dw - 0.1));
+  return { w, h, box: { ...base, scale: r, padLeft: left, padTop: top } };
+}
+
+/** Python's round(): halves go to the even neighbour (the reference preprocessors are Python). */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+}
+
+/** 8-bit luma of PIL's convert('L') (ITU-R 601-2, fixed point, rounded). */
+export function luma(r: number, g: number, b: number): number {
+  return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+}
+
+/** RGB pixels (placed at left/top) → the padded, normalized float tensor. */
+function toFloat(px: Buffer, at: { width: number; height: number; left: number; top: number }, width: number, height: number, channels: 1 | 3, pre: ImagePreprocess): Float32Array {
   const plane = width * height;
-  const out = new Float32Array(plane * 3);
+  const out = new Float32Array(plane * channels);
   const k = pre.normalize ? 1 / 255 : 1;
-  const mean = pre.mean ?? [0, 0, 0];
-  const std = pre.std ?? [1, 1, 1];
-  for (let c = 0; c < 3; c++) {
-    const src = pre.channelOrder === 'rgb' ? c : 2 - c;
-    const m = mean[c]!, s = 1 / std[c]!;
-    for (let i = 0; i < plane; i++) {
-      const v = (px[i * 3 + src]! * k - m) * s;
-      if (pre.layout === 'nchw') out[c * plane + i] = v; else out[i * 3 + c] = v;
+  const per = (v: readonly number[] | undefined, dflt: number) => (c: number) => v ? (v.length === 1 ? v[0]! : v[c]!) : dflt;
+  const mean = per(pre.mean, 0), std = per(pre.std, 1);
+  const index = pre.layout === 'nchw' ? (c: number, i: number) => c * plane + i : (c: number, i: number) => i * channels + c;
+  for (let c = 0; c < channels; c++) {
+    const src = channels === 1 ? -1 : pre.channelOrder === 'rgb' ? c : 2 - c;
+    const m = mean(c), s = 1 / std(c);
+    const padded = (pre.padValue * k - m) * s;
+    for (let i = 0; i < plane; i++) out[index(c, i)] = padded;
+    for (let y = 0; y < at.height; y++) {
+      for (let x = 0; x < at.width; x++) {
+        const p = (y * at.width + x) * 3;
+        const v = src < 0 ? luma(px[p]!, px[p + 1]!, px[p + 2]!) : px[p + src]!;
+        out[index(c, (y + at.top) * width + x + at.left)] = (v * k - m) * s;
+      }
     }
   }
   return out;

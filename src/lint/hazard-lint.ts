@@ -2,7 +2,7 @@ import type { NodeProto } from 'onnx-buf';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { producerOf } from '../graph/graph-index.js';
 import { OrtRunner } from '../runners/ort-runner.js';
-import { samplesFrom, type InputOptions } from '../inputs/input-source.js';
+import { samplesFrom, type ImageSize, type InputOptions } from '../inputs/input-source.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import { toFloat32 } from '../tensor/tensor.js';
 import type { CalibrationCache } from '../quant/calibration-cache.js';
@@ -25,7 +25,7 @@ export interface LintOptions {
   /** max |x| per tensor observed by running the FP32 model (when neither Q/DQ nor a cache gives ranges). */
   observed?: Map<string, number>;
   /** Size the calibration/inference images are resized to. */
-  imgsz?: number;
+  imgsz?: ImageSize;
   /** Ranges of Concat inputs differing by more than this factor are a hazard (default 10). */
   rangeRatio?: number;
 }
@@ -148,8 +148,8 @@ function inputSize(lg: LogicalGraph, opt: LintOptions, out: Finding[]): void {
     const s = lg.shapes.get(name);
     if (!s || s.length !== 4) continue;
     const [h, w] = s[1] === 3 ? [s[2]!, s[3]!] : [s[1]!, s[2]!];
-    if (h > 0 && w > 0 && (h !== opt.imgsz || w !== opt.imgsz)) {
-      out.push({ severity: 'warning', rule: 'input-size', where: name, message: `model input is ${h}x${w} but images are resized to ${opt.imgsz}: calibration statistics and inference see different scales` });
+    if (h > 0 && w > 0 && (h !== opt.imgsz.height || w !== opt.imgsz.width)) {
+      out.push({ severity: 'warning', rule: 'input-size', where: name, message: `model input is ${h}x${w} but images are resized to ${opt.imgsz.height}x${opt.imgsz.width}: calibration statistics and inference see different scales` });
     }
   }
 }
@@ -165,13 +165,13 @@ export function lintModel(model: OnnxModel, opt: LintOptions = {}): Finding[] {
 }
 
 /** max |x| of every Concat input and output, from one FP32 run on the given input. */
-export async function observeConcatRanges(model: OnnxModel, input: string, inputOptions: InputOptions = {}): Promise<Map<string, number>> {
+export async function observeConcatRanges(model: OnnxModel, inputs: readonly string[], inputOptions: InputOptions = {}): Promise<Map<string, number>> {
   const lg = buildLogicalGraph(model.proto.graph!);
   const names = [...new Set(lg.nodes.filter((n) => n.opType === 'Concat').flatMap((n) => [...n.inputs, ...n.outputs]))];
   const runner = await OrtRunner.open(model, { mark: names });
   const ranges = new Map<string, number>();
   try {
-    for await (const sample of samplesFrom([input], runner.describe().inputs, { ...inputOptions, maxSamples: 1 })) {
+    for await (const sample of samplesFrom(inputs, runner.describe().inputs, { ...inputOptions, maxSamples: 1 })) {
       for await (const t of runner.run(sample.feeds, { fetch: names })) {
         if (!isFloatDType(t.dtype)) continue;
         let m = 0;

@@ -7,7 +7,7 @@ import { exportFlags, type ExportFlags } from './export-flags.js';
 import { fallbackPolicy, rewriteQdq } from './float-fallback.js';
 import { LocalErrorEngine, floatPairs, fp32RunnerProvider } from './local-error.js';
 import { rankOpsByLocalError, type RankedOp } from './op-ranking.js';
-import { qdqStructure, type QdqStructure, type QuantOp } from './qdq-ops.js';
+import { rewritableQdqStructure, type QdqStructure, type QuantOp } from './qdq-ops.js';
 import { ReferenceSet, evaluateVariant } from './reference-set.js';
 import { meets, type Target } from './targets.js';
 import type { ModelProto } from 'onnx-buf';
@@ -74,7 +74,7 @@ export async function searchFallbackSet(opt: FallbackSearchOptions): Promise<{ r
   const log = opt.log ?? (() => {});
   const weights = opt.weights ?? 'fp32';
   const rank = opt.rank ?? 'local';
-  const s = qdqStructure(opt.int8.proto.graph!);
+  const s = rewritableQdqStructure(opt.int8.proto.graph!, opt.int8.path, 'bisect');
   const refs = await ReferenceSet.open(opt.fp32, opt.inputs, { output: opt.target.output, inputOptions: opt.inputOptions, cacheBytes: opt.cacheBytes, threads: opt.threads });
   try {
     const t0 = performance.now();

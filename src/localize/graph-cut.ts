@@ -43,6 +43,10 @@ export function cutModel(int8: ModelProto, pairs: readonly TensorPair[], only?: 
   const fetch = new Map<string, string>();
   const rename = (n: NodeProto, from: string, to: string) => { n.output = n.output.map((o) => (o === from ? to : o)); };
 
+  // A Q/DQ whose float input is itself a paired tensor (a Relu/Clip folded into the Q/DQ after a Conv:
+  // the Conv's raw output is paired with FP32 Conv, the dequantized value with FP32 Relu) quantizes
+  // the FP32 value of that tensor: the Conv's error stays in the Conv row.
+  const pairedFloat = new Map(pairs.filter((p) => p.test.kind === 'float').map((p) => [p.test.actual, p.name]));
   for (const p of pairs) {
     const t = p.test;
     if (t.kind === 'float') {
@@ -58,7 +62,10 @@ export function cutModel(int8: ModelProto, pairs: readonly TensorPair[], only?: 
     if (!src) continue;
     const quantizers = (readers.get(src) ?? []).filter((n) => n.opType === 'QuantizeLinear');
     const prod = producer.get(src);
-    if (prod) {
+    const fed = pairedFloat.get(src);
+    if (fed !== undefined) {
+      feeds.set(src, fed); // the producer is cut there already; the Q reads the fed FP32 value
+    } else if (prod) {
       rename(prod, src, src + LOCAL_SUFFIX);
       for (const q of quantizers) q.input = q.input.map((x) => (x === src ? src + LOCAL_SUFFIX : x));
       // Non-quantizing readers of the float source (if any) read FP32 T like everybody else.

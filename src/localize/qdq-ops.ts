@@ -1,6 +1,8 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import { indexGraph, nodeLabel, type GraphIndex } from '../graph/graph-index.js';
 import { isParameterPath } from '../graph/qdq.js';
+import { isQLinearOp } from '../graph/qoperator.js';
+import { UserError } from '../errors.js';
 
 /**
  * The quantization structure of a Q/DQ graph, in the units that float fallback and sensitivity
@@ -125,4 +127,19 @@ export function qdqStructure(graph: GraphProto): QdqStructure {
     if (op) ops.push(op);
   }
   return { pairs, ops, opAt, producerIndex: producerIdx, index: g };
+}
+
+/**
+ * The Q/DQ structure of a model that float fallback can rewrite. A QOperator model (QLinearConv,
+ * QGemm, ...) has no Q/DQ pairs to remove: refused with a clear message instead of "0 quantized ops".
+ */
+export function rewritableQdqStructure(graph: GraphProto, file: string, command: string): QdqStructure {
+  const s = qdqStructure(graph);
+  if (s.pairs.length === 0) {
+    const qlinear = [...new Set(graph.node.filter((n) => isQLinearOp(n.opType)).map((n) => n.opType))];
+    if (qlinear.length > 0) {
+      throw new UserError(`QOperator model (${qlinear.slice(0, 4).join(', ')}${qlinear.length > 4 ? ', …' : ''}): ${command} keeps ops in float by removing Q/DQ pairs, and this model has none; quantize it in QDQ format (onnxruntime quantize_static(quant_format=QuantFormat.QDQ)) for ${command}, while \`run\` compares it as it is`, file);
+    }
+  }
+  return s;
 }

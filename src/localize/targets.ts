@@ -65,16 +65,6 @@ export function goodness(spec: MetricSpec, v: number): number {
   return HIGHER_IS_BETTER[spec.metric] ? v : -v;
 }
 
-/** "4:84" or "4:" (to the end) → [start, end?) of axis 1. */
-export function parseChannels(text: string): [number, number | undefined] {
-  const m = /^\s*(\d+)\s*:\s*(\d*)\s*$/.exec(text);
-  if (!m) throw new UserError(`--score-channels "${text}": expected START:END or START: (rows of axis 1)`);
-  const a = Number(m[1]);
-  const b = m[2] ? Number(m[2]) : undefined;
-  if (b !== undefined && b <= a) throw new UserError(`--score-channels "${text}": END must be greater than START`);
-  return [a, b];
-}
-
 /** Streaming meter for one output metric over many images. */
 export class OutputMeter {
   private readonly acc: MetricAccumulator = newAccumulator();

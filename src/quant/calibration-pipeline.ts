@@ -4,6 +4,7 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import { saveModel } from '../graph/onnx-model.js';
 import { UserError } from '../errors.js';
 import type { InputOptions } from '../inputs/input-source.js';
+import { countSamples } from '../inputs/input-spec.js';
 import { IMAGE_EXTENSIONS } from '../inputs/image-loader.js';
 import { collectActivations, type CollectedActivations } from './activation-collector.js';
 import { CALIBRATOR_INFO, computeAmaxes, histogramsFor, scaleOfAmax, type CalibratorName, type CalibratorOptions } from './calibrators.js';
@@ -89,16 +90,5 @@ function ensureDir(file: string): void {
 
 /** Number of images a calibration spec will yield, when it can be known without decoding (progress bars). */
 export function countImages(specs: readonly string[]): number | undefined {
-  let n = 0;
-  for (const s of specs) {
-    try {
-      const st = fs.statSync(s);
-      if (st.isDirectory()) n += fs.readdirSync(s).filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).length;
-      else if (s.toLowerCase().endsWith('.txt')) n += fs.readFileSync(s, 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).length;
-      else n += 1;
-    } catch {
-      return undefined;
-    }
-  }
-  return n;
+  return countSamples(specs);
 }

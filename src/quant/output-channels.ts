@@ -1,7 +1,7 @@
 import type { SampleObserver } from '../compare/compare-models.js';
 import type { Sample } from '../inputs/input-source.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import { UserError, invalidParameter } from '../errors.js';
 
 /**
  * Error on a channel range of one output, e.g. the class scores of a YOLO head: output0 is
@@ -18,10 +18,10 @@ export interface ChannelRange {
 /** "4:84", "4:" (to the end), "4" (one channel). */
 export function parseChannelRange(s: string): ChannelRange {
   const m = /^(\d+)(?::(\d*))?$/.exec(s.trim());
-  if (!m) throw new UserError(`--channels must look like 4:84 or 4: (start:end, end exclusive), got "${s}"`);
+  if (!m) throw invalidParameter('score-channels', 'START:END, START: or START (rows of axis 1, END exclusive)', s);
   const start = Number(m[1]);
   const end = m[2] === undefined ? start + 1 : m[2] === '' ? Infinity : Number(m[2]);
-  if (!(end > start)) throw new UserError(`--channels ${s}: the range is empty`);
+  if (!(end > start)) throw invalidParameter('score-channels', 'a non-empty range (END above START)', s);
   return { start, end };
 }
 
@@ -38,7 +38,7 @@ export function forEachInChannels(t: Tensor, range: ChannelRange, visit: (index:
   const [b, c] = [t.shape[0]!, t.shape[1]!];
   const inner = t.shape.slice(2).reduce((a, d) => a * d, 1);
   const end = Math.min(range.end, c);
-  if (range.start >= c) throw new UserError(`output ${t.name} has ${c} channels; --channels starts at ${range.start}`);
+  if (range.start >= c) throw new UserError(`output ${t.name} has ${c} channels; --score-channels starts at ${range.start}`);
   for (let bi = 0; bi < b; bi++) {
     for (let ci = range.start; ci < end; ci++) {
       const base = (bi * c + ci) * inner;

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Report, ReportRow } from './report.js';
 import { ansi, fmtDb } from './format.js';
 import { selectRows, type TableOptions } from './table.js';
-import { verdictOf } from './gates.js';
+import { divergenceLine, verdictOf } from './gates.js';
 import { termName } from './terminal-text.js';
 
 /**
@@ -32,9 +32,8 @@ export function renderCandidatesTable(report: Report, opt: TableOptions = {}): s
   }
   const lines = ['Candidates side by side (SQNR dB per tensor; >> marks each one\'s first divergence):'];
   cands.forEach((c, k) => {
-    const fd = c.firstDivergence;
     const out = Object.entries(c.summary.outputSqnrDb).map(([o, s]) => `${termName(o)} ${fmtDb(s)} dB`).join(', ');
-    lines.push(`  ${labels[k]} = ${termName(modelLabel(c.model.path), 200)}: verdict ${verdictOf(c)}; ${fd ? `first divergence ${termName(fd.tensor)} (${termName(fd.opType, 24)}, SQNR ${fmtDb(fd.sqnrDb)} dB)` : 'no divergence'}${out ? `; output ${out}` : ''}`);
+    lines.push(`  ${labels[k]} = ${termName(modelLabel(c.model.path), 200)}: verdict ${verdictOf(c)}; ${divergenceLine(c)}${out ? `; output ${out}` : ''}`);
   });
   const table = new Table({
     head: ['#', 'op', 'tensor', ...labels.map((l) => `${l} SQNR`)],

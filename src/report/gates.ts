@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import type { TensorMetrics } from '../compare/metrics.js';
 import type { CandidateReport, Report, ReportRow } from './report.js';
 import { termName } from './terminal-text.js';
-import { fmtNum } from './format.js';
+import { fmtDb, fmtNum } from './format.js';
 
 /**
  * CI gates (`--fail-on`), a small grammar documented in docs/reports.md:
@@ -79,7 +79,15 @@ export function verdictOf(c: CandidateReport): string {
   // The detection-head analysis (src/detect/verdict.ts) writes {verdict: 'classness collapse' | 'box drift' | 'both' | 'ok', ...}.
   const v = head?.verdict as { verdict?: unknown } | null | undefined;
   if (v && typeof v.verdict === 'string') return v.verdict.toLowerCase();
-  return c.firstDivergence ? 'diverged' : 'ok';
+  return c.firstDivergence || c.accumulation ? 'diverged' : 'ok';
+}
+
+/** One line on where the error is: the first divergence, where accumulated error runs, or none. */
+export function divergenceLine(c: CandidateReport): string {
+  const fd = c.firstDivergence, acc = c.accumulation;
+  if (fd) return `first divergence ${termName(fd.tensor)} (${[termName(fd.opType, 24), `SQNR ${fmtDb(fd.sqnrDb)} dB`].filter(Boolean).join(', ')})`;
+  if (acc) return `no single op makes the error; it accumulates from ${termName(acc.from.tensor)} (${fmtDb(acc.from.sqnrDb)} dB) to ${termName(acc.to.tensor)} (${fmtDb(acc.to.sqnrDb)} dB)`;
+  return 'no divergence';
 }
 
 function compare(x: number, op: Op, v: number): boolean {

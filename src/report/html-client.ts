@@ -75,7 +75,7 @@ export const CLIENT_JS = String.raw`
       el('span', { cls: 'verdict ' + (c.verdict === 'ok' ? 'ok' : 'bad'), text: c.verdict }),
       c.verdictStart ? el('div', { text: c.verdict + ' starts at ' + c.verdictStart }) : null,
       c.verdictEvidence.length ? el('ul', { cls: 'evidence' }, c.verdictEvidence.map(function (e) { return el('li', { text: e }); })) : null,
-      el('div', { text: fd ? 'first divergence: ' + fd.tensor + ' (' + fd.opType + ')' : 'no divergence' }),
+      el('div', { text: c.divergence }),
       fd ? el('div', { cls: 'meta', text: fd.reason }) : null,
     ].concat(outs, [el('div', { cls: 'meta', text: c.summary.compared + ' tensors compared, ' + c.summary.skipped + ' skipped; worst SQNR ' + fmtDb(c.summary.worstSqnrDb) + ' dB' })])));
   });

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../graph/onnx-model.js';
 import type { Report } from './report.js';
 import type { HistogramsAnalysis } from './histogram-analysis.js';
 import { buildOverlay, type Overlay } from './detection-overlay.js';
-import { verdictOf, type GateResult } from './gates.js';
+import { divergenceLine, verdictOf, type GateResult } from './gates.js';
 import { jsonNumbers } from './format.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { modelLabel } from './candidates-table.js';
@@ -33,6 +33,8 @@ export interface HtmlCandidate {
   verdictEvidence: string[];
   verdictStart: string | null;
   firstDivergence: Report['candidates'][number]['firstDivergence'];
+  /** divergenceLine(): first divergence, accumulation or none, in words. */
+  divergence: string;
   outputSqnr: Record<string, number>;
   summary: Report['candidates'][number]['summary'];
   rows: HtmlRow[];
@@ -86,6 +88,7 @@ export async function htmlData(report: Report, gates: readonly GateResult[] = []
     verdict: verdictOf(c),
     ...headVerdictDetails(c),
     firstDivergence: c.firstDivergence,
+    divergence: divergenceLine(c),
     outputSqnr: c.summary.outputSqnrDb,
     summary: c.summary,
     histograms: (c.analyses.histograms as HistogramsAnalysis | undefined) ?? null,

@@ -86,7 +86,7 @@ export function renderSummary(c: CandidateReport, report: Report, color = false)
     lines.push(ansi.yellow(`  no single op makes the error; it accumulates from ${termName(acc.from.tensor)} (${fmtDb(acc.from.sqnrDb)} dB) to ${termName(acc.to.tensor)} (${fmtDb(acc.to.sqnrDb)} dB)`, color));
     lines.push(`    ${acc.below} tensor(s) below SQNR ${report.thresholds.sqnrThresholdDb} dB, none ${report.thresholds.use === 'local' ? `by its own local error${acc.worstLocal ? ` (worst local ${fmtDb(acc.worstLocal.sqnrDb)} dB at ${termName(acc.worstLocal.tensor)})` : ''}` : `${report.thresholds.dropDb} dB below its inputs`}`);
   } else {
-    lines.push(ansi.green(`  no divergence: every tensor is within SQNR ≥ ${report.thresholds.sqnrThresholdDb} dB or no worse than its inputs by ${report.thresholds.dropDb} dB`, color));
+    lines.push(ansi.green(`  no divergence: every tensor is within SQNR ≥ ${report.thresholds.sqnrThresholdDb} dB and cosine ≥ ${report.thresholds.cosineThreshold}`, color));
   }
   for (const [o, s] of Object.entries(c.summary.outputSqnrDb)) lines.push(`  output ${termName(o)}: SQNR ${fmtDb(s)} dB`);
   const s = c.summary;

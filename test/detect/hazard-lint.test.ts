@@ -36,10 +36,10 @@ describe.skipIf(!hasShared)('hazard lint', () => {
     const fromCache = lintModel(fp32, { cache });
     expect(fromCache.find((x) => x.rule === 'concat-range')?.severity).toBe('error');
     expect(fromCache.some((x) => x.rule === 'int8-output')).toBe(true);
-    const observed = await observeConcatRanges(fp32, YOLO.bus);
+    const observed = await observeConcatRanges(fp32, [YOLO.bus]);
     expect(observed.get('/model.22/Sigmoid_output_0')!).toBeLessThanOrEqual(1);
     expect(observed.get('/model.22/Mul_2_output_0')!).toBeGreaterThan(400);
-    const fromRun = lintModel(fp32, { observed, imgsz: 320 });
+    const fromRun = lintModel(fp32, { observed, imgsz: { height: 320, width: 320 } });
     expect(fromRun.filter((x) => x.rule === 'concat-range').map((x) => x.where)).toEqual(['/model.22/Concat_3 → output0']);
     expect(fromRun.find((x) => x.rule === 'input-size')!.message).toContain('640x640');
     expect(lintModel(fp32).map((x) => x.rule)).toEqual(['no-ranges']);

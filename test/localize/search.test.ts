@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { minimalPassingSet } from '../../src/localize/bisect.js';
-import { OutputMeter, meets, parseChannels, parseTarget } from '../../src/localize/targets.js';
+import { OutputMeter, meets, parseTarget } from '../../src/localize/targets.js';
+import { toScoreChannelPair } from '../../src/cli/options.js';
 import { exportFlags } from '../../src/localize/export-flags.js';
 import { UserError } from '../../src/errors.js';
 
@@ -62,7 +63,7 @@ describe('targets', () => {
     expect(() => parseTarget('sqnr<=30')).toThrow(UserError);
     expect(() => parseTarget('map50_drop>=0.1')).toThrow(/lower-is-better/);
     expect(() => parseTarget('psnr>=3')).toThrow(/--target "psnr>=3": unknown metric psnr/);
-    expect(() => parseChannels('84:4')).toThrow(UserError);
+    expect(() => toScoreChannelPair({ 'score-channels': '84:4' })).toThrow(/Expected a non-empty range \(END above START\) for --score-channels but received "84:4"/);
     expect(() => new OutputMeter({ metric: 'map50_drop' })).toThrow(/detections/);
   });
 
@@ -70,7 +71,7 @@ describe('targets', () => {
     // shape [1, 3, 2]: rows 0 (boxes, huge error) and 1..2 (scores)
     const ref = { name: 'o', dtype: 'float32' as const, shape: [1, 3, 2], data: Float32Array.from([100, 200, 3, 4, 1, 2]) };
     const test = { ...ref, data: Float32Array.from([0, 0, 3, 3, 1, 2]) };
-    const cls = new OutputMeter({ metric: 'class_sqnr' }, parseChannels('1:'));
+    const cls = new OutputMeter({ metric: 'class_sqnr' }, toScoreChannelPair({ 'score-channels': '1:' }));
     cls.add(ref, test);
     expect(cls.value()).toBeCloseTo(10 * Math.log10((9 + 16 + 1 + 4) / 1), 10);
     const all = new OutputMeter({ metric: 'sqnr' });

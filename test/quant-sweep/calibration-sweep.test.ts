@@ -78,7 +78,7 @@ describe('calibration sweep on two_conv', () => {
     for (const row of r.rows) {
       const cache = path.join(tmp, `b${row.combination.batch}.cache`);
       await quiet(() => (calibrate.handler as (a: unknown) => Promise<void>)({
-        _: [], $0: 'trt-diff', model: TWO_CONV, images: NPY, calibrator: 'entropy2', batch: row.combination.batch, 'max-images': 500,
+        _: [], $0: 'trt-diff', model: TWO_CONV, input: NPY, calibrator: 'entropy2', batch: row.combination.batch, 'max-images': 500,
         placement: 'trt', percentile: 99.99, 'trt-version': '10.3', cache,
       }));
       expect(scalesOf(row)).toEqual(readCalibrationCache(cache).scales);
@@ -130,7 +130,7 @@ describe('calibration sweep on two_conv', () => {
   });
 
   it('runs from `trt-diff calibrate --sweep`, JSON to stdout; refuses --cache with --sweep and no --cache without it', async () => {
-    const args = { _: [], $0: 'trt-diff', model: TWO_CONV, images: NPY, calibrator: 'minmax', batch: 8, 'max-images': 500, placement: 'trt', percentile: 99.99, 'trt-version': '10.3', 'score-channels': '1:2' };
+    const args = { _: [], $0: 'trt-diff', model: TWO_CONV, input: NPY, calibrator: 'minmax', batch: 8, 'max-images': 500, placement: 'trt', percentile: 99.99, 'trt-version': '10.3', 'score-channels': '1:2' };
     const handler = calibrate.handler as (a: unknown) => Promise<void>;
     const out = await quiet(() => handler({ ...args, sweep: ['images=2,4'], json: '-' }));
     const json = JSON.parse(out) as { rows: { images: number; combination: { images: number } }[] };

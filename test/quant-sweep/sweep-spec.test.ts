@@ -60,7 +60,7 @@ describe('listing samples for the seed axis', () => {
       const warned: string[] = [];
       const out = listSamples([dir, path.join(dir, 'sub', 'list.txt'), 'x=arr.npy', 'random:3'], (l) => warned.push(l));
       expect(out).toEqual([path.join(dir, 'a.png'), path.join(dir, 'b.jpg'), path.join(dir, 'a.png'), path.join(dir, 'sub', 'c.jpg'), 'x=arr.npy', 'random:3']);
-      expect(warned).toEqual([`warning: ${path.join(dir, 'notes.md')}: not an image, skipped`]);
+      expect(warned).toEqual([`warning: ${path.join(dir, 'notes.md')}: not an image or .npy, skipped`]);
       expect(() => listSamples(['dump.arrow'])).toThrow(/dump.arrow: the seed axis shuffles/);
       expect(() => listSamples([path.join(dir, 'sub')])).toThrow(/folder contains no images/);
     } finally {

@@ -28,7 +28,7 @@ const run = async (cmd: { handler: unknown }, argv: Record<string, unknown>) => 
   }
 };
 const calibrateArgs = (over: Record<string, unknown>) => ({
-  model: TWO_CONV, images: NPY, calibrator: 'minmax', batch: 2, 'max-images': 500, placement: 'trt',
+  model: TWO_CONV, input: NPY, calibrator: 'minmax', batch: 2, 'max-images': 500, placement: 'trt',
   percentile: 99.99, 'trt-version': '10.3', cache: path.join(tmp, 'two.cache'), ...over,
 });
 
@@ -72,9 +72,9 @@ describe('trt-diff calibrate / simulate', () => {
 
   it('refuses an empty image folder and a model without float input (UserError)', async () => {
     const empty = fs.mkdtempSync(path.join(tmp, 'empty-'));
-    await expect(run(calibrate, calibrateArgs({ images: [empty] }))).rejects.toThrow(UserError);
-    await expect(run(calibrate, calibrateArgs({ images: [empty] }))).rejects.toThrow(/folder contains no images/);
-    await expect(run(calibrate, calibrateArgs({ model: path.join(GOLDENS, 'int_input.onnx'), images: ['random'] })))
+    await expect(run(calibrate, calibrateArgs({ input: [empty] }))).rejects.toThrow(UserError);
+    await expect(run(calibrate, calibrateArgs({ input: [empty] }))).rejects.toThrow(/folder contains no images/);
+    await expect(run(calibrate, calibrateArgs({ model: path.join(GOLDENS, 'int_input.onnx'), input: ['random'] })))
       .rejects.toThrow(/int_input\.onnx: model has no float input to calibrate from \(inputs: ids int64\)/);
   });
 });

@@ -21,9 +21,9 @@ describe('trt-diff calibrators on YOLOv8n', () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       await (calibrators.handler as (a: unknown) => Promise<void>)({
-        _: [], $0: 'trt-diff', model: YOLO, images: [list], batch: 2, 'max-images': 4, out: path.join(tmp, 'out'),
-        eval: path.join(SHARED, 'images/bus.jpg'), calibrators: ['entropy2,minmax'], channels: '4:84', 'break-db': 20,
-        placement: 'trt', percentile: 99.99, 'trt-version': '10.3', json: true,
+        _: [], $0: 'trt-diff', model: YOLO, input: [list], batch: 2, 'max-images': 4, out: path.join(tmp, 'out'),
+        eval: path.join(SHARED, 'images/bus.jpg'), calibrators: ['entropy2,minmax'], 'score-channels': '4:84', 'break-db': 20,
+        placement: 'trt', percentile: 99.99, 'trt-version': '10.3', json: '-',
       });
     } finally {
       out.mockRestore();

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelProto } from 'onnx-buf';
-import { loadModel, type OnnxModel } from '../../src/graph/onnx-model.js';
+import { loadModel, saveModel, type OnnxModel } from '../../src/graph/onnx-model.js';
 import { pairModels } from '../../src/compare/pairing.js';
 import { compareModels } from '../../src/compare/compare-models.js';
 import { finalize, accumulateTensors, newAccumulator } from '../../src/compare/metrics.js';
@@ -16,7 +16,10 @@ import { OrtRunner } from '../../src/runners/ort-runner.js';
 import { randomTensor } from '../../src/inputs/random.js';
 import { isQLinearOp } from '../../src/graph/qoperator.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ROOT, YOLO, hasShared } from '../helpers/paths.js';
+import { LocalErrorEngine, fp32RunnerProvider } from '../../src/localize/local-error.js';
+import { initializerValues } from '../../src/graph/initializers.js';
+import { ROOT, SHARED, YOLO, hasShared, tmpDir } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * Models made by goldens/quantizers/make_models.py: small CNNs exported from torch and quantized by
@@ -66,6 +69,67 @@ describe('pairing sees through every ONNX Runtime quantizer convention', () => {
   });
 });
 
+/** The model with every intermediate tensor renamed t0, t1, ... (a re-export that numbers names differently). */
+function renameTensors(m: OnnxModel): OnnxModel {
+  const g = m.proto.graph!;
+  const keep = new Set([...g.input.map((i) => i.name), ...g.output.map((o) => o.name), ...g.initializer.map((t) => t.name)]);
+  const names = new Map<string, string>();
+  const to = (x: string) => (!x || keep.has(x) ? x : names.get(x) ?? (names.set(x, `t${names.size}`), names.get(x)!));
+  const node = g.node.map((n) => ({ ...n, output: n.output.map(to), input: n.input.map(to) }));
+  const file = path.join(tmpDir(), `renamed-${path.basename(m.path)}`);
+  saveModel({ ...m.proto, graph: { ...g, node, valueInfo: [] } }, file);
+  return loadModel(file);
+}
+
+describe('tensors renamed between FP32 and INT8: paired through node names', () => {
+  it.each(['mixed_qdq_u8_tensor.onnx', 'mixed_qdq_s8_sym.onnx', 'mixed_qop_u8_tensor.onnx', 'relu6_qdq_u8_channel.onnx'])('%s: same pairs, same SQNR as with the original names', async (file) => {
+    const fp32 = model(file.startsWith('relu6') ? 'relu6.onnx' : 'mixed.onnx');
+    const orig = model(file), renamed = renameTensors(orig);
+    const p = pairModels(fp32, renamed);
+    expect(p.unmatchedRef).toEqual([]);
+    expect(p.unmatchedTest).toEqual([]);
+    expect(p.pairs.map((x) => [x.name, x.int8Op ?? ''])).toEqual(pairModels(fp32, orig).pairs.map((x) => [x.name, x.int8Op ?? '']));
+    const x = [path.join(DIR, 'input.npy')];
+    const [a, b] = await Promise.all([compareModels(fp32, [orig], { inputs: x }), compareModels(fp32, [renamed], { inputs: x })]);
+    const sqnr = (r: typeof a) => r.candidates[0]!.records.map((t) => [t.name, t.metrics.sqnrDb]);
+    expect(sqnr(b)).toEqual(sqnr(a));
+  });
+});
+
+describe('local error with folded activations', () => {
+  it('a folded Relu/Clip row\'s local error is its own Q/DQ applied to the FP32 raw output (closed form), not the Conv\'s error again', async () => {
+    const fp32 = model('mixed.onnx'), int8 = model('mixed_qdq_u8_tensor.onnx');
+    const p = pairModels(fp32, int8);
+    const engine = await LocalErrorEngine.open(int8, p.pairs);
+    const fp = await fp32RunnerProvider(fp32, p.pairs);
+    const x = randomTensor('input', [1, 3, 32, 32], 8);
+    const sample = { id: 's', feeds: { input: x } };
+    let values: Map<string, Tensor>;
+    try {
+      values = await fp.provider(sample)(p.pairs.map((q) => q.name));
+      await engine.accumulate(sample, async () => values);
+    } finally {
+      await engine.close();
+      await fp.close();
+    }
+    const local = engine.results();
+    const inits = new Map(int8.proto.graph!.initializer.map((t) => [t.name, Array.from(initializerValues(t))]));
+    expect(p.folded.size).toBe(4);
+    for (const [activated, chain] of p.folded) {
+      const row = p.pairs.find((q) => q.name === activated)!;
+      const dq = int8.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear' && n.output[0] === row.test.actual)!;
+      const [s] = inits.get(dq.input[1]!)!, [zp] = inits.get(dq.input[2]!)!;
+      // uint8 QuantizeLinear → DequantizeLinear by hand: round half to even, saturate to 0..255.
+      const fq = (v: number) => { const r = v / s!; const f = Math.floor(r); const q = r - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(r); return (Math.min(255, Math.max(0, q + zp!)) - zp!) * s!; };
+      const raw = Array.from(values.get(chain.raw)!.data as Float32Array);
+      const ref = Array.from(values.get(activated)!.data as Float32Array);
+      let sig = 0, err = 0;
+      raw.forEach((v, i) => { sig += ref[i]! ** 2; err += (ref[i]! - fq(v)) ** 2; });
+      expect(local.get(activated)!.sqnrDb, activated).toBeCloseTo(10 * Math.log10(sig / err), 2);
+    }
+  });
+});
+
 describe('QOperator: dequantized layer outputs against onnxruntime-python + numpy', () => {
   const x = path.join(DIR, 'input.npy');
   it.each(Object.keys(manifest.qop_sqnr_db))('%s: SQNR of every QLinear output equals the golden', async (file) => {
@@ -89,6 +153,14 @@ describe('QOperator: dequantized layer outputs against onnxruntime-python + nump
     // Made there: its input (conv1's output, untouched) is clean and it falls far below it.
     expect(fd.inputSqnrDb!).toBeGreaterThan(35);
     expect(fd.dropDb!).toBeGreaterThan(20);
+  });
+
+  it('trt-diff run on the QOperator model: headline names the block and its INT8 op, nothing unmatched or skipped', () => {
+    const r = runCli(['run', '--fp32', path.join(DIR, 'models', manifest.damaged.fp32), '--int8', path.join(DIR, 'models', manifest.damaged.file), '--input', x]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/first divergence: \/Clip_output_0 {2}\(Clip \/Clip; INT8 QLinearConv\+Clip\)/);
+    expect(r.stdout).toMatch(/14 tensors compared, 0 skipped, 0 FP32 \/ 0 INT8 unmatched/);
+    expect(r.stdout).toMatch(/│ Conv \[QLinearConv\] +│ \/conv3\/Conv_output_0/);
   });
 });
 
@@ -150,6 +222,20 @@ describe('float fallback and sensitivity: "nothing quantized" equals FP32', () =
     expect(result.met).toBe(true);
     expect(result.set!.length).toBeGreaterThan(0);
   });
+});
+
+describe.skipIf(!hasShared)('YOLOv8n models in ../shared', () => {
+  it('Q/DQ models: every tensor paired; dynamic quantization: its scale/accumulator arithmetic is not listed as unmatched', () => {
+    const fp32 = loadModel(YOLO.fp32);
+    for (const f of [YOLO.entropy, YOLO.qdqB, YOLO.collapsed]) {
+      const p = pairModels(fp32, loadModel(f));
+      expect([p.pairs.length, p.unmatchedRef.length, p.unmatchedTest.length]).toEqual([243, 0, 0]);
+    }
+    const dyn = pairModels(fp32, loadModel(path.join(SHARED, 'yolov8n/yolov8n_int8_dynamic_uint8w.onnx')));
+    // 64 ConvInteger layers each add Cast(acc), Mul(scales), Mul(acc·scale) and a bias Reshape: none is an activation.
+    expect(dyn.unmatchedTest).toEqual([]);
+    expect(dyn.pairs.length).toBeGreaterThanOrEqual(242);
+  }, 60_000);
 });
 
 describe.skipIf(!hasShared)('"nothing quantized" equals FP32 on the YOLOv8n Q/DQ models in ../shared', () => {

@@ -72,3 +72,15 @@ describe('sensitivity and bisect on models that list initializers as graph input
     expect(result.met).toBe(true);
   });
 });
+
+describe('bisect and sensitivity on a QOperator model', () => {
+  it('refuse with one line naming the file and what to do (exit 2), instead of "0 quantized ops, target out of reach"', () => {
+    for (const cmd of [['bisect', '--target', 'sqnr>=50@feat'], ['sensitivity']]) {
+      const r = runCli([cmd[0]!, '--fp32', path.join(MODELS, 'mixed.onnx'), '--int8', path.join(MODELS, 'mixed_qop_u8_tensor.onnx'), '--input', 'random:1', ...cmd.slice(1)]);
+      expect(r.status, r.stdout).toBe(2);
+      expect(r.stderr).toMatch(/mixed_qop_u8_tensor\.onnx: QOperator model \(QLinearConv/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).not.toMatch(/out of reach/);
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { firstDivergence } from '../../src/analysis/first-divergence.js';
 import { floatTensor, int8Tensor, model, node, valueInfo } from '../helpers/onnx-builder.js';
 import { fakeQuant, sqnrOf } from '../localize/synthetic.js';
 import { tmpDir } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * The accumulated-mode "made here" rule (SQNR < 20 dB and ≥ 3 dB below the worst input) on Q/DQ
@@ -25,11 +26,16 @@ const qdq = (t: string, s: string, out = `${t}_DequantizeLinear_Output`): NodePr
   node('DequantizeLinear', [`${t}_QuantizeLinear_Output`, s, 'zp'], [out], {}, `${t}_DequantizeLinear`),
 ];
 
-async function compare(fp32: ModelProto, int8: ModelProto): Promise<Map<string, TensorRecord>> {
+function saved(fp32: ModelProto, int8: ModelProto): string {
   const dir = tmpDir();
   saveModel(fp32, path.join(dir, 'f.onnx'));
   saveModel(int8, path.join(dir, 'q.onnx'));
   fs.writeFileSync(path.join(dir, 'x.npy'), encodeNpy({ name: 'x', dtype: 'float32', shape: [1, N], data: Float32Array.from(X) }));
+  return dir;
+}
+
+async function compare(fp32: ModelProto, int8: ModelProto): Promise<Map<string, TensorRecord>> {
+  const dir = saved(fp32, int8);
   const r = await compareModels(loadModel(path.join(dir, 'f.onnx')), [loadModel(path.join(dir, 'q.onnx'))], { inputs: [path.join(dir, 'x.npy')] });
   return new Map(r.candidates[0]!.records.map((t) => [t.name, t]));
 }
@@ -137,6 +143,24 @@ describe('accumulated error with no single culprit, closed form', () => {
     const text = renderSummary(c, report);
     expect(text).toContain(`no single op makes the error; it accumulates from ${names[firstLow]}`);
     expect(text).not.toContain('no divergence');
+  });
+
+  it('run --local: no op\'s local error is below 20 dB, and the headline says the error accumulates', () => {
+    const dir = saved(fp32, int8);
+    // Closed form of the local error of stage k: its FP32 input (X, every op is ·1) quantized by its own scale alone.
+    const local = scales.map((s) => sqnrOf(X, X.map((e) => fakeQuant(e, s))));
+    expect(Math.min(...local)).toBeGreaterThan(20);
+    const firstLow = expected.findIndex((db) => db < 20);
+    const r = runCli(['run', '--fp32', path.join(dir, 'f.onnx'), '--int8', path.join(dir, 'q.onnx'), '--input', path.join(dir, 'x.npy'), '--local', '--json', path.join(dir, 'r.json')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`no single op makes the error; it accumulates from ${names[firstLow]}`);
+    expect(r.stdout).toMatch(/none by its own local error \(worst local [\d.]+ dB at y\d\)/);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8'));
+    const c = json.candidates[0];
+    expect(c.firstDivergence).toBeNull();
+    expect(c.accumulation.from.tensor).toBe(names[firstLow]);
+    const rows = new Map(c.rows.map((x: { name: string; local?: { sqnrDb: number } }) => [x.name, x.local?.sqnrDb]));
+    names.forEach((n, k) => expect(rows.get(n), n).toBeCloseTo(local[k]!, 3));
   });
 });
 

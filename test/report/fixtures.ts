@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ArrowDumpWriter } from '../../src/dump/arrow-dump-writer.js';
-import { ROOT } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * Closed-form dumps: the reference is ±1 alternating (Σr² = n), a candidate multiplies it by
@@ -33,10 +32,8 @@ export function closedFormDumps(dir: string, deltas: Record<string, number[]>, s
   return { ref: path.join(dir, 'ref.arrow'), cands: cands.map((w) => w.file) };
 }
 
-/** The built CLI (like test/cli-run.test.ts: `npx tsc -p tsconfig.json` first). */
+/** The CLI as users run it (test/helpers/cli.ts: dist/ when fresh, else the sources through tsx). */
 export function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20,
-  });
+  const r = runCli(args, { env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -112,11 +112,11 @@ describe('image folders', () => {
   it('non-image file in an image folder is skipped with a warning naming it', () => {
     const r = run(model, model, '--input', folder);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: .*notes\.txt: not an image, skipped/);
+    expect(r.stderr).toMatch(/warning: .*notes\.txt: not an image or \.npy, skipped/);
   });
 
   it('non-image file in an image folder is refused with --strict-inputs', () => {
-    expectOneLineUserError(run(model, model, '--input', folder, '--strict-inputs'), 'notes.txt', /not an image file/);
+    expectOneLineUserError(run(model, model, '--input', folder, '--strict-inputs'), 'notes.txt', /not an image or \.npy file/);
   });
 
   it('file with an image extension that is not an image', () => {

@@ -13,6 +13,7 @@
 #include <NvInfer.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -141,15 +142,18 @@ class Compiler {
     // Which layers survive as engine layers, and where each fused Q/DQ layer's name goes.
     std::map<const Layer*, std::vector<std::string>> before, after;
     std::set<const Layer*> kept;
+    if (std::getenv("TRTSTANDIN_FUSE_SILU") != nullptr) fuseSilu();
     for (const auto& l : net_.layers())
-      if (!foldedAtBuild(l.get()) && (!isQdq(l.get()) || exposesGraphOutput(l.get()))) kept.insert(l.get());
+      if (!foldedAtBuild(l.get()) && (!isQdq(l.get()) || exposesGraphOutput(l.get())) && host_.count(l.get()) == 0)
+        kept.insert(l.get());
     for (const auto& owned : net_.layers()) {
       const Layer* l = owned.get();
       if (!isQdq(l) || kept.count(l) != 0) continue;
       const std::string entry = onnxEntry(l);
       const Tensor* in = l->inputs.empty() ? nullptr : l->inputs[0];
-      if (l->type() == LayerType::kQUANTIZE && in != nullptr && in->producer != nullptr && kept.count(in->producer)) {
-        after[in->producer].push_back(entry);
+      const Layer* producer = in != nullptr ? hostOf(in->producer) : nullptr;
+      if (l->type() == LayerType::kQUANTIZE && producer != nullptr && kept.count(producer)) {
+        after[producer].push_back(entry);
       } else if (const Layer* consumer = firstKeptConsumer(l, kept)) {
         before[consumer].push_back(entry);
       }
@@ -163,11 +167,16 @@ class Compiler {
       pl.layerType = layerTypeName(l->type());
       std::vector<std::string> entries = before[l];
       entries.push_back(onnxEntry(l));
+      for (const Layer* f : fused_[l]) {
+        entries.push_back(onnxEntry(f));
+        pl.name += " + " + f->name();
+      }
       entries.insert(entries.end(), after[l].begin(), after[l].end());
+      const Layer* last = fused_[l].empty() ? l : fused_[l].back();  // its outputs leave the fused layer
       for (std::size_t i = 0; i < entries.size(); ++i) pl.metadata += (i > 0 ? std::string(1, separator) : "") + entries[i];
       for (const Tensor* t : l->inputs)
         if (t != nullptr && !t->shape) pl.inputs.push_back(planTensor(engineName(t), t));
-      for (const Tensor* t : l->outputs) {
+      for (const Tensor* t : last->outputs) {
         pl.outputs.push_back(planTensor(engineName(t), t));
         if (t->output) continue;
         if (t->debug || (net_.unfusedDebug() && t->isExecutionTensor())) plan->debug.push_back(pl.outputs.back());
@@ -175,7 +184,7 @@ class Compiler {
       plan->layers.push_back(std::move(pl));
     }
     for (Tensor* t : net_.outputs()) {
-      if (t->producer != nullptr && kept.count(t->producer) == 0 && !t->graphOutput) {
+      if (t->producer != nullptr && isQdq(t->producer) && kept.count(t->producer) == 0 && !t->graphOutput) {
         net_.log(Severity::kWARNING, "[standin] " + t->name() + " is produced by " + t->producer->name() +
                                          ", a Q/DQ layer fused into its neighbour; it is not an engine output");
         continue;
@@ -197,13 +206,64 @@ class Compiler {
     return std::any_of(l->outputs.begin(), l->outputs.end(), [](const Tensor* t) { return t->graphOutput; });
   }
 
+  const Layer* hostOf(const Layer* l) const {
+    auto it = host_.find(l);
+    return it == host_.end() ? l : it->second;
+  }
+
+  // The tensor `t` stands for once Q/DQ layers are seen through (a DQ(Q(x)) output stands for x).
+  static const Tensor* throughQdq(const Tensor* t) {
+    while (t != nullptr && t->producer != nullptr && isQdq(t->producer) && !t->producer->inputs.empty())
+      t = t->producer->inputs[0];
+    return t;
+  }
+
+  // Non-Q/DQ consumers of `t`, through Q/DQ chains; false if a tensor on the way is an output.
+  static bool consumersThroughQdq(const Tensor* t, std::set<const Layer*>* out) {
+    if (t->output || t->debug) return false;
+    for (const Layer* c : t->consumers) {
+      if (!isQdq(c)) { out->insert(c); continue; }
+      for (const Tensor* o : c->outputs)
+        if (!consumersThroughQdq(o, out)) return false;
+    }
+    return true;
+  }
+
+  // TRTSTANDIN_FUSE_SILU: Conv → Sigmoid → Mul(conv, sigmoid) becomes one engine layer (as TensorRT
+  // fuses YOLO's SiLU), so the conv and sigmoid outputs are not exposed — for tests of the "fused"
+  // path. Off by default, so that every non-Q/DQ tensor stays observable.
+  void fuseSilu() {
+    for (const auto& owned : net_.layers()) {
+      const Layer* conv = owned.get();
+      if (conv->type() != LayerType::kCONVOLUTION || conv->outputs.size() != 1) continue;
+      std::set<const Layer*> users;
+      if (!consumersThroughQdq(conv->outputs[0], &users) || users.size() != 2) continue;
+      const Layer* sigmoid = nullptr;
+      const Layer* mul = nullptr;
+      for (const Layer* u : users) {
+        if (u->onnxOp == "Sigmoid") sigmoid = u;
+        if (u->onnxOp == "Mul") mul = u;
+      }
+      if (sigmoid == nullptr || mul == nullptr || sigmoid->outputs.size() != 1) continue;
+      std::set<const Layer*> sigmoidUsers;
+      if (!consumersThroughQdq(sigmoid->outputs[0], &sigmoidUsers) || sigmoidUsers != std::set<const Layer*>{mul}) continue;
+      if (mul->inputs.size() != 2) continue;
+      const std::set<const Tensor*> mulIn = {throughQdq(mul->inputs[0]), throughQdq(mul->inputs[1])};
+      if (mulIn != std::set<const Tensor*>{conv->outputs[0], sigmoid->outputs[0]}) continue;
+      fused_[conv] = {sigmoid, mul};
+      host_[sigmoid] = conv;
+      host_[mul] = conv;
+    }
+  }
+
   // First engine layer reached from `l`'s outputs through fused Q/DQ layers.
   const Layer* firstKeptConsumer(const Layer* l, const std::set<const Layer*>& kept) const {
     for (const Tensor* t : l->outputs)
-      for (const Layer* c : t->consumers) {
+      for (const Layer* consumer : t->consumers) {
+        const Layer* c = hostOf(consumer);
         if (kept.count(c)) return c;
-        if (isQdq(c))
-          if (const Layer* found = firstKeptConsumer(c, kept)) return found;
+        if (isQdq(consumer))
+          if (const Layer* found = firstKeptConsumer(consumer, kept)) return found;
       }
     return nullptr;
   }
@@ -299,6 +359,8 @@ class Compiler {
   const Network& net_;
   const BuilderConfig& config_;
   std::map<const Tensor*, std::string> internal_;
+  std::map<const Layer*, std::vector<const Layer*>> fused_;  // conv → [sigmoid, mul] (TRTSTANDIN_FUSE_SILU)
+  std::map<const Layer*, const Layer*> host_;                // sigmoid, mul → conv
 };
 
 class Builder final : public nvinfer1::IBuilder, public nvinfer1::apiv::standin_stub::StubVBuilder {

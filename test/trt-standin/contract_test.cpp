@@ -108,6 +108,8 @@ void testLoader() {
   check(s.loaded, "libnvinfer opened lazily (" + s.nvinferPath + ")" + (s.loaded ? "" : ": " + s.error));
   check(s.runtimeVersion == compiledTensorRtVersion(),
         "loaded version " + s.runtimeVersion + " equals the headers' " + compiledTensorRtVersion());
+  check(s.standIn && runtimeTensorRtVersion() == s.runtimeVersion + "-standin",
+        "the stand-in is reported as such: " + runtimeTensorRtVersion());
   check(versionMismatch(100300, 100300).empty(), "versionMismatch: same version accepted");
   check(versionMismatch(101600, 100300).empty(), "versionMismatch: newer minor library accepted");
   check(contains(versionMismatch(100300, 101600), "older than"), "versionMismatch: older library refused");
@@ -215,6 +217,75 @@ void testQdq(const char* label, Capture capture) {
   check(contains(json, std::string("]") + sepEscaped + "[ONNX Layer: "), "fused Q/DQ names joined into layer metadata");
 }
 
+// TRTSTANDIN_FUSE_SILU: the stand-in fuses Conv+Sigmoid+Mul (YOLO's SiLU) into one engine layer
+// unless a tensor inside is marked; the runner must return the fused layer's output only.
+void testFusion() {
+  setenv("TRTSTANDIN_FUSE_SILU", "1", 1);
+  BuildOptions o = options(qdqModel(), "qdq-fused.engine", Capture::kAuto);
+  o.int8 = true;
+  BuildReport r;
+  const std::string err = errorOf([&] { r = buildEngineFromOnnx(o); });
+  unsetenv("TRTSTANDIN_FUSE_SILU");
+  check(err.empty(), "build with SiLU fusion" + (err.empty() ? "" : ": " + err));
+  std::unique_ptr<TrtEngine> e;
+  if (!err.empty() || errorOf([&] { e = TrtEngine::load(o.enginePath); }) != "" || !e) return;
+  std::vector<HostTensor> out;
+  check(errorOf([&] { out = e->infer({imageInput()}); }).empty(), "fused engine runs");
+  const std::string json = e->inspect();
+  const bool fusedLayer = contains(json, "\"Name\":\"/model.0/conv/Conv + /model.0/act/Sigmoid + /model.0/act/Mul\"");
+  if (r.capture == "debug") {
+    check(fusedLayer, "debug capture: Conv+Sigmoid+Mul is one layer in the inspector");
+    check(out.size() == 1 + 241 - 2 * 57, "debug capture: the 57 SiLU blocks expose only their Mul output (" +
+                                              std::to_string(out.size() - 1) + " debug tensors)");
+  } else {
+    check(!fusedLayer && static_cast<int>(e->io().size()) == 2 + r.markedTensors,
+          "output capture: marked tensors prevent the fusion (every marked tensor is an engine output)");
+  }
+}
+
+// A tiny ONNX model written here, protobuf by hand: x float [N,3,4,4] (N symbolic) → Relu → y.
+std::string dynamicReluModel() {
+  const auto varint = [](std::uint64_t v) {
+    std::string out;
+    do {
+      out += static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+      v >>= 7;
+    } while (v != 0);
+    return out;
+  };
+  const auto field = [&](int number, const std::string& bytes) { return varint(number << 3 | 2) + varint(bytes.size()) + bytes; };
+  const auto number = [&](int n, std::uint64_t v) { return varint(n << 3) + varint(v); };
+  const auto valueInfo = [&](const std::string& name) {
+    std::string shape = field(1, field(2, "N"));
+    for (int d : {3, 4, 4}) shape += field(1, number(1, d));
+    return field(1, name) + field(2, field(1, number(1, 1) + field(2, shape)));
+  };
+  const std::string node = field(1, "x") + field(2, "y") + field(3, "relu") + field(4, "Relu");
+  const std::string graph = field(1, node) + field(2, "g") + field(11, valueInfo("x")) + field(12, valueInfo("y"));
+  return number(1, 8) + field(7, graph) + field(8, number(2, 13));
+}
+
+void testDynamicShapes() {
+  const std::string onnx = g_scratch + "/dynamic-relu.onnx";
+  writeFile(onnx, dynamicReluModel());
+  BuildOptions o = options(onnx, "dynamic.engine", Capture::kNone);
+  check(contains(errorOf([&] { buildEngineFromOnnx(o); }), "input x has dynamic dims; give its shape"),
+        "a dynamic input without a shape is refused, naming it");
+  o.inputShapes["x"] = {2, 3, 4, 4};
+  const std::string err = errorOf([&] { buildEngineFromOnnx(o); });
+  check(err.empty(), "with inputShapes x=2x3x4x4 the build succeeds (one optimisation profile)" + (err.empty() ? "" : ": " + err));
+  std::unique_ptr<TrtEngine> e;
+  if (!err.empty() || !errorOf([&] { e = TrtEngine::load(o.enginePath); }).empty() || !e) return;
+  check(e->io()[0].shape == std::vector<std::int64_t>({-1, 3, 4, 4}), "the engine keeps the dynamic dim (-1)");
+  HostTensor x{"x", "float32", {2, 3, 4, 4}, std::vector<std::uint8_t>(2 * 3 * 4 * 4 * 4, 0)};
+  std::vector<HostTensor> out;
+  check(errorOf([&] { out = e->infer({x}); }).empty() && out.size() == 1 &&
+            out[0].shape == std::vector<std::int64_t>({2, 3, 4, 4}) && out[0].bytes.size() == 2 * 3 * 4 * 4 * 4,
+        "infer at the profile's shape returns y [2,3,4,4]");
+  HostTensor bigger{"x", "float32", {3, 3, 4, 4}, std::vector<std::uint8_t>(3 * 3 * 4 * 4 * 4, 0)};
+  check(contains(errorOf([&] { e->infer({bigger}); }), "setInputShape(x)"), "a shape outside the profile is refused");
+}
+
 void testErrorPaths() {
   for (const char* call : {"createInferBuilder", "createNetworkV2", "createParser", "createBuilderConfig"}) {
     setenv("TRTSTANDIN_FAIL", call, 1);
@@ -310,6 +381,8 @@ int main(int argc, char** argv) {
       {"qdq auto", [] { testQdq("auto", Capture::kAuto); }},
       {"qdq outputs", [] { testQdq("outputs", Capture::kOutputs); }},
       {"qdq debug", [] { testQdq("debug", Capture::kDebug); }},
+      {"fusion", testFusion},
+      {"dynamic shapes", testDynamicShapes},
       {"error paths", testErrorPaths},
       {"atomic write", testAtomicWrite},
   };

@@ -419,6 +419,8 @@ extern "C" TENSORRTAPI void* createInferRuntime_INTERNAL(void* logger, int32_t v
 }
 
 extern "C" TENSORRTAPI int32_t getInferLibVersion() noexcept { return libraryVersion(); }
+// Marks this library as the stand-in: the addon then reports its version as "<version>-standin".
+extern "C" TENSORRTAPI int32_t trtstandin_isStandIn() noexcept { return 1; }
 extern "C" TENSORRTAPI int32_t getInferLibMajorVersion() noexcept { return libraryVersion() / 10000; }
 extern "C" TENSORRTAPI int32_t getInferLibMinorVersion() noexcept { return libraryVersion() / 100 % 100; }
 extern "C" TENSORRTAPI int32_t getInferLibPatchVersion() noexcept { return libraryVersion() % 100; }

@@ -5,25 +5,19 @@ import { saveModel, writeFileAtomic } from '../../graph/onnx-model.js';
 import { UserError } from '../../errors.js';
 import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { searchFallbackSet, type FallbackSearchResult } from '../../localize/fallback-search.js';
-import { parseChannels, parseTarget } from '../../localize/targets.js';
-import { inputOptions, toInputOptions } from '../options.js';
+import { parseTarget } from '../../localize/targets.js';
+import { inputOptions, inputSpecs, int8Option, jsonOption, maxMemoryOption, scoreChannelsOption, threadsOption, toInputOptions, toJsonTarget, toMaxBytes, toScoreChannelPair, toThreads } from '../options.js';
 import { openModel } from './run.js';
 
 interface BisectArgs {
   fp32: string;
-  int8: string;
-  input: string[];
-  images?: string[];
+  int8: string[];
   target: string;
-  'score-channels': string;
   out?: string;
   labels?: string;
   force: boolean;
   weights: 'fp32' | 'dequantized';
   rank: 'local' | 'order';
-  json?: string;
-  threads?: number;
-  'max-memory'?: number;
   [k: string]: unknown;
 }
 
@@ -36,20 +30,17 @@ export function checkNewFile(out: string, inputs: readonly string[], force: bool
 }
 
 export function bisectBuilder<T>(y: Argv<T>) {
-  return inputOptions(y)
-    .option('fp32', { type: 'string', demandOption: true, describe: 'FP32 reference model (.onnx)' })
-    .option('int8', { type: 'string', demandOption: true, describe: 'Q/DQ INT8 model to fix (.onnx)' })
-    .option('images', { type: 'string', array: true, describe: 'same as --input (images, folder, list.txt...)', group: 'Inputs:' })
+  return jsonOption(maxMemoryOption(threadsOption(scoreChannelsOption(int8Option(inputOptions(y)
+    .option('fp32', { type: 'string', demandOption: true, describe: 'FP32 reference model (.onnx)' }),
+  'Q/DQ INT8 model(s) to fix (.onnx; repeat to search each in turn)'),
+  'class_sqnr: rows of output axis 1 (YOLOv8: 4:84); map50_drop: the score rows (boxes are rows 0-3)')),
+  'activation budget (MB) of the local-error runs'), 'write the result as JSON (- for stdout)')
     .option('target', { type: 'string', demandOption: true, describe: 'what must hold: "class_sqnr>=25", "sqnr>=30@output0", "cosine>=0.999@output0", "map50_drop<=0.01"' })
-    .option('score-channels', { type: 'string', default: '4:', describe: 'class_sqnr: rows START:END of output axis 1 (YOLOv8: 4:84); map50_drop: the score rows (boxes are rows 0-3)' })
     .option('labels', { type: 'string', describe: 'map50_drop: folder of YOLO label files (class cx cy w h) named like the images' })
     .option('out', { type: 'string', describe: 'write the fixed Q/DQ model here (new file)' })
     .option('force', { type: 'boolean', default: false, describe: 'allow --out to replace an existing file (never an input)' })
     .option('weights', { choices: ['fp32', 'dequantized'] as const, default: 'fp32' as const, describe: 'weights of float ops: from the FP32 model, or the Q/DQ model\'s rounded ones' })
-    .option('rank', { choices: ['local', 'order'] as const, default: 'local' as const, describe: 'search order: local error (worst first) or graph order' })
-    .option('json', { type: 'string', describe: 'write the result as JSON (use - for stdout)' })
-    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' })
-    .option('max-memory', { type: 'number', describe: 'activation budget (MB) of the local-error runs' });
+    .option('rank', { choices: ['local', 'order'] as const, default: 'local' as const, describe: 'search order: local error (worst first) or graph order' });
 }
 
 export function renderBisect(r: FallbackSearchResult, color: boolean): string {
@@ -76,32 +67,40 @@ export const command = {
   builder: bisectBuilder,
   handler: async (a: BisectArgs) => {
     const target = parseTarget(a.target);
-    const channels = parseChannels(a['score-channels']);
+    const channels = toScoreChannelPair(a);
+    const json = toJsonTarget(a);
+    const threads = toThreads(a);
+    const maxBytesPerRun = toMaxBytes(a);
+    const warn = (s: string) => process.stderr.write(`${s}\n`);
+    const inputOpts = toInputOptions(a, warn);
     if (target.metric === 'map50_drop' && !a.labels) throw new UserError('--target map50_drop needs --labels DIR (YOLO label files named like the images)');
-    if (a.out) checkNewFile(a.out, [a.fp32, a.int8], a.force);
-    const inputs = [...a.input, ...(a.images ?? [])];
+    if (a.out && a.int8.length > 1) throw new UserError(`--out writes one fixed model: give one --int8 (got ${a.int8.length})`);
+    if (a.out) checkNewFile(a.out, [a.fp32, ...a.int8], a.force);
+    const inputs = inputSpecs(a);
     if (inputs.length === 0) throw new UserError('bisect needs images to judge the target on (--images DIR or --input ...)');
     const fp32 = openModel(a.fp32);
-    const int8 = openModel(a.int8);
-    const warn = (s: string) => process.stderr.write(`${s}\n`);
-    const { result, fixed } = await searchFallbackSet({
-      fp32, int8, inputs, inputOptions: toInputOptions(a, warn), target, channels, labels: a.labels,
-      weights: a.weights, rank: a.rank, threads: a.threads,
-      maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
-      log: warn,
-    });
-    let written: string | undefined;
-    if (a.out && fixed && result.set && result.set.length > 0) {
-      saveModel(fixed, a.out);
-      written = a.out;
+    const results: object[] = [];
+    for (const file of a.int8) {
+      const { result, fixed } = await searchFallbackSet({
+        fp32, int8: openModel(file), inputs, inputOptions: inputOpts, target, channels, labels: a.labels,
+        weights: a.weights, rank: a.rank, threads, maxBytesPerRun, log: warn,
+      });
+      let written: string | undefined;
+      if (a.out && fixed && result.set && result.set.length > 0) {
+        saveModel(fixed, a.out);
+        written = a.out;
+      }
+      results.push({ ...result, ...(a.int8.length > 1 ? { candidate: file } : {}), ...(written ? { out: written } : {}) });
+      if (json !== '-') {
+        if (a.int8.length > 1) process.stdout.write(`${file}:\n`);
+        process.stdout.write(`${renderBisect(result, useColor())}\n`);
+        if (written) process.stdout.write(`  fixed model written to ${written}\n`);
+      }
+      if (!result.set) process.exitCode = 1;
     }
-    const json = JSON.stringify({ ...result, ...(written ? { out: written } : {}) }, jsonNumbers, 2);
-    if (a.json === '-') process.stdout.write(`${json}\n`);
-    else {
-      process.stdout.write(`${renderBisect(result, useColor())}\n`);
-      if (written) process.stdout.write(`  fixed model written to ${written}\n`);
-      if (a.json) { writeFileAtomic(a.json, `${json}\n`); warn(`wrote ${a.json}`); }
-    }
-    if (!result.set) process.exitCode = 1;
+    // One candidate: its result; several: one result each, in --int8 order.
+    const text = JSON.stringify(results.length === 1 ? results[0] : results, jsonNumbers, 2);
+    if (json === '-') process.stdout.write(`${text}\n`);
+    else if (json) { writeFileAtomic(json, `${text}\n`); warn(`wrote ${json}`); }
   },
 };

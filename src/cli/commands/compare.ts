@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { compareSourceFiles } from '../../compare/compare-dumps.js';
 import { buildReport } from '../../report/report.js';
-import { reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toReportOutputs, toTableOptions } from '../options.js';
+import { reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toJsonTarget, toReportOutputs, toTableOptions } from '../options.js';
 import { emitReport } from '../emit.js';
 
 interface CompareArgs { reference: string; candidate: string[]; [k: string]: unknown }
@@ -17,6 +17,6 @@ export const command = {
     const outputs = toReportOutputs(argv);
     const result = await compareSourceFiles(argv.reference, argv.candidate);
     const report = buildReport(result, toDivergenceOptions(argv));
-    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs });
+    await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs });
   },
 };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { analysisLines, runComparison, runBuilder, type RunArgs } from './run.js';
 import { emitReport } from '../emit.js';
-import { toReportOutputs, toTableOptions } from '../options.js';
+import { toJsonTarget, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 
 /** fixtures/ ships with the package: see fixtures/README.md for provenance. */
@@ -21,13 +21,13 @@ export const command = {
   builder: <T>(y: Argv<T>) => runBuilder(y)
     .option('fp32', { type: 'string', default: DEMO.fp32, demandOption: false })
     .option('int8', { type: 'string', array: true, default: [DEMO.int8], demandOption: false })
-    .option('top', { type: 'number', default: 25 }),
+    .default('top', 25),
   handler: async (argv: RunArgs) => {
     if (argv.input.length === 0) argv.input = [DEMO.image];
     process.stderr.write(`trt-diff demo: ${path.basename(argv.fp32)} vs ${argv.int8.map((f) => path.basename(f)).join(', ')} on ${argv.input.map((f) => path.basename(f)).join(', ')}\n`);
     const table = toTableOptions(argv);
     const outputs = toReportOutputs(argv);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
-    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, argv, !!table.color));
+    await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, argv, !!table.color));
   },
 };

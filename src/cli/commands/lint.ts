@@ -5,9 +5,10 @@ import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
 import { termName, termText } from '../../report/terminal-text.js';
 import { lintModel, observeConcatRanges, type Finding } from '../../lint/hazard-lint.js';
 import { GateFailure } from '../../errors.js';
-import { inputOptions, toInputOptions } from '../options.js';
+import { inputOptions, inputSpecs, toInputOptions } from '../options.js';
+import { numberFlag, numeric } from '../flag-values.js';
 
-interface LintArgs { model: string; cache?: string; input: string[]; imgsz?: number; 'fail-on-hazard': boolean; 'range-ratio': number; [k: string]: unknown }
+interface LintArgs { model: string; cache?: string; 'fail-on-hazard': boolean; [k: string]: unknown }
 
 export function formatFinding(f: Finding): string {
   return termName(`${f.severity.padEnd(7)} ${f.rule.padEnd(12)} ${f.where}: ${f.message}`, 1000);
@@ -19,9 +20,12 @@ export const command = {
   builder: <T>(y: Argv<T>) => inputOptions(y
     .positional('model', { type: 'string', demandOption: true, describe: 'FP32 or Q/DQ ONNX model' })
     .option('cache', { type: 'string', describe: 'TensorRT calibration cache giving each tensor\'s range' })
-    .option('range-ratio', { type: 'number', default: 10, describe: 'flag Concat inputs whose ranges differ by more than this factor' })
+    .option('range-ratio', { ...numeric, default: 10, describe: 'flag Concat inputs whose ranges differ by more than this factor (above 1)' })
     .option('fail-on-hazard', { type: 'boolean', default: false, describe: 'exit 1 when a warning or error is found' })),
   handler: async (argv: LintArgs) => {
+    const inputOpts = toInputOptions(argv, (s) => process.stderr.write(`${s}\n`));
+    const specs = inputSpecs(argv);
+    const rangeRatio = numberFlag(argv, 'range-ratio', { min: 1, above: true }) ?? 10;
     const model = loadModel(argv.model);
     const cache = argv.cache ? readCalibrationCache(argv.cache) : undefined;
     if (cache) {
@@ -32,9 +36,9 @@ export const command = {
         process.stderr.write(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})\n`);
       }
     }
-    // Without Q/DQ or a cache, ranges come from running the FP32 model on the first --input.
-    const observed = !cache && argv.input.length > 0 ? await observeConcatRanges(model, argv.input[0]!, toInputOptions(argv, (s) => process.stderr.write(`${s}\n`))) : undefined;
-    const findings = lintModel(model, { cache, observed, imgsz: argv.imgsz, rangeRatio: argv['range-ratio'] });
+    // Without Q/DQ or a cache, ranges come from running the FP32 model on the first sample of --input.
+    const observed = !cache && specs.length > 0 ? await observeConcatRanges(model, specs, inputOpts) : undefined;
+    const findings = lintModel(model, { cache, observed, imgsz: inputOpts.imgsz, rangeRatio });
     for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
     const n = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
     process.stdout.write(`${termText(argv.model)}: ${n('error')} error(s), ${n('warning')} warning(s), ${n('info')} note(s)\n`);

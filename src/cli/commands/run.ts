@@ -3,7 +3,8 @@ import { loadModel, type OnnxModel } from '../../graph/onnx-model.js';
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { UserError } from '../../errors.js';
-import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
+import { inputOptions, inputSpecs, int8Option, maxMemoryOption, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, threadsOption, toDivergenceOptions, toInputOptions, toJsonTarget, toMaxBytes, toReportOutputs, toTableOptions, toThreads } from '../options.js';
+import { MAX_THREADS, numeric, pathFlag } from '../flag-values.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { progressBar } from '../../report/progress.js';
@@ -19,24 +20,19 @@ export interface RunArgs {
   int8: string[];
   input: string[];
   dump?: string;
-  'max-memory'?: number;
-  threads?: number;
   [k: string]: unknown;
 }
 
 export function runBuilder<T>(y: Argv<T>) {
   const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
-  return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(withAnalyses
-    .option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx)' })
-    .option('int8', { type: 'string', array: true, demandOption: true, describe: 'quantized model(s) to compare (repeat for several candidates)' })
-    .option('dump', { type: 'string', describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
-    .option('max-memory', { type: 'number', describe: 'activation budget per model run in MB (fetch tensors in groups)' })
-    .option('threads', { type: 'number', describe: 'ONNX Runtime intra-op threads' })
+  const models = int8Option(withAnalyses.option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx)' }));
+  return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(maxMemoryOption(threadsOption(models))
+    .option('dump', { type: 'string', requiresArg: true, describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
     .option('perturbation-check', { type: 'boolean', default: true, describe: 'also run the INT8 model uninstrumented on the first input and report how much exposing every tensor changes its outputs (--no-perturbation-check skips it)' })
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
     .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
     .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' })
-    .option('workers', { type: 'number', describe: 'processes comparing disjoint samples, merged exactly (default: one per 4 cores; 1 with --html/--local/--dump/--polygraphy-json)', group: 'Scaling:' })
+    .option('workers', { ...numeric, describe: `processes comparing disjoint samples, merged exactly (1 to ${MAX_THREADS}; default: one per 4 cores; 1 with --html/--local/--dump/--polygraphy-json)`, group: 'Scaling:' })
     .option('shard', { type: 'string', describe: 'K/N: compare only samples i with i mod N = K-1 (with --partial; docs/scaling.md)', group: 'Scaling:' })
     .option('partial', { type: 'string', describe: 'write this shard\'s mergeable sums to FILE instead of a report (`trt-diff merge` joins them)', group: 'Scaling:' }))))));
 }
@@ -51,6 +47,11 @@ export function openModel(file: string): OnnxModel {
   return loadModel(file); // external data inlined, sandboxed to the model folder
 }
 
+/** The run's parsed input options (warnings to stderr). */
+function runInputOptions(a: RunArgs) {
+  return toInputOptions(a, (s) => process.stderr.write(`${s}\n`));
+}
+
 /** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). */
 export async function runComparison(a: RunArgs): Promise<Report> {
   const workers = workerCount(a);
@@ -61,21 +62,26 @@ export async function runComparison(a: RunArgs): Promise<Report> {
 
 /** Runs the comparison (one shard of the inputs with `shard`), analyses observing it. */
 export async function compareRun(a: RunArgs, shard?: { index: number; count: number }) {
+  const inputOpts = runInputOptions(a);
+  const dumpDir = pathFlag(a, 'dump');
+  const maxBytesPerRun = toMaxBytes(a);
+  const threads = toThreads(a);
+  for (const flag of ['engine-dir', 'trt-cache']) {
+    if (a[flag] !== undefined && a.backend !== 'tensorrt') throw new UserError(`--${flag} applies to --backend tensorrt only`);
+  }
   const fp32 = openModel(a.fp32);
   const int8 = a.int8.map(openModel);
-  const warn = (s: string) => process.stderr.write(`${s}\n`);
-  const progress = progressBar('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
+  const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
-  const inputOptions = toInputOptions(a, warn);
   const result = await compareModels(fp32, int8, {
     shard,
     observers,
-    inputs: a.input,
-    inputOptions,
-    dumpDir: a.dump,
-    maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
-    threads: a.threads,
+    inputs: inputSpecs(a),
+    inputOptions: inputOpts,
+    dumpDir,
+    maxBytesPerRun,
+    threads,
     noPerturbationCheck: a['perturbation-check'] === false,
     ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
     onProgress: (n, s) => progress.update(n, s),
@@ -88,7 +94,7 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
 export async function finishReport(a: RunArgs, fp32: OnnxModel, int8: OnnxModel[], analyses: Analysis[], result: ComparisonResult): Promise<Report> {
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  const inputs = { specs: a.input, options: toInputOptions(a, (s) => process.stderr.write(`${s}\n`)) };
+  const inputs = { specs: inputSpecs(a), options: runInputOptions(a) };
   for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs });
   return report;
 }
@@ -111,7 +117,7 @@ export const command = {
     const table = toTableOptions(argv); // validate output flags before the long run
     const outputs = toReportOutputs(argv);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
-    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) =>
+    await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) =>
       [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
   },
 };
