@@ -173,7 +173,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     const [ref, ...opened] = await Promise.all([
       open(fp32, [...refActual.values()], 'fp32'),
       ...cands.map((c) => open(c.model, markAll(c), 'int8')),
-      ...cands.map((c) => (opt.noPerturbationCheck ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
+      // Only the shard holding the first sample (shard 1) runs the perturbation check.
+      ...cands.map((c) => (opt.noPerturbationCheck || (opt.shard?.index ?? 0) !== 0 ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
     ]) as [Runner, ...(Runner | undefined)[]];
     fp32Runner = ref;
     cands.forEach((c, k) => { c.runner = opened[k]!; c.plain = opened[cands.length + k]; });
