@@ -15,7 +15,7 @@ namespace trtdiff {
 struct TestOperand {
   const void* data = nullptr;
   TestDType dtype = TestDType::F32;
-  float scale = 1.0f;        // int8 only
+  float scale = 1.0f;          // int8 only
   std::int32_t zeroPoint = 0;  // int8 only
 };
 

@@ -24,7 +24,9 @@ TRTDIFF_HD inline int absBin(float v, double binsPerUnit) {
 }
 
 // A zero range (nothing but zeros seen so far) puts everything in bin 0.
-inline double binsPerUnitOf(double rangeMax) { return rangeMax > 0 ? kHistBins / rangeMax : 0.0; }
+inline double binsPerUnitOf(double rangeMax) {
+  return rangeMax > 0 ? kHistBins / rangeMax : 0.0;
+}
 
 struct AbsHistogram {
   std::vector<std::uint64_t> counts = std::vector<std::uint64_t>(kHistBins, 0);

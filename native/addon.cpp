@@ -22,7 +22,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 namespace {
 // NODE_API_MODULE pastes its second argument into an identifier, so it needs an unqualified name.
-Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return trtdiff::Init(env, exports); }
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return trtdiff::Init(env, exports);
+}
 }  // namespace
 
 NODE_API_MODULE(trt_diff_native, InitModule)

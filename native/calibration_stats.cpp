@@ -37,8 +37,7 @@ void countRange(std::uint64_t* local, int bins, double invWidth, const float* da
 // The histogram loop is ~1 ns per element: threads pay off from about this size on.
 constexpr std::size_t kHistogramParallelMin = std::size_t{1} << 16;
 
-__attribute__((target_clones("avx2", "default")))
-FiniteRange rangeOf(const float* data, std::size_t n) {
+__attribute__((target_clones("avx2", "default"))) FiniteRange rangeOf(const float* data, std::size_t n) {
   // Non-finite elements are replaced by values that cannot win and counted apart, so the loop has
   // no branch and vectorizes (the select-compare form maps to min/max instructions). Between 0 and
   // -0 the winner may differ from the TypeScript scan; both have |x| = 0.
@@ -66,7 +65,9 @@ FiniteRange rangeOf(const float* data, std::size_t n) {
 FiniteRange finiteRange(const float* data, std::size_t n) {
   const unsigned parts = partCount(n);
   std::vector<FiniteRange> partial(parts, FiniteRange{INFINITY, -INFINITY, 0});
-  runParts(n, 1, parts, [&partial, data](unsigned t, std::size_t begin, std::size_t len) { partial[t] = rangeOf(data + begin, len); });
+  runParts(n, 1, parts, [&partial, data](unsigned t, std::size_t begin, std::size_t len) {
+    partial[t] = rangeOf(data + begin, len);
+  });
   FiniteRange r{INFINITY, -INFINITY, 0};
   for (const auto& p : partial) {
     r.min = p.min < r.min ? p.min : r.min;

@@ -30,7 +30,8 @@ Napi::Object cudaCapabilities(Napi::Env env) {
   for (int i = 0; i < devices; ++i) {
     cudaDeviceProp prop{};
     if (cudaGetDeviceProperties(&prop, i) == cudaSuccess)
-      names.Set(i, std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")");
+      names.Set(i, std::string(prop.name) + " (sm_" + std::to_string(prop.major) +
+                       std::to_string(prop.minor) + ")");
   }
   cuda.Set("deviceNames", names);
 #else

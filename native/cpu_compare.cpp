@@ -62,8 +62,14 @@ inline bool classify(float x, float y, NonFiniteCounts& c) {
   const bool fx = std::isfinite(x), fy = std::isfinite(y);
   if (fx && fy) return true;
   ++c.pairs;
-  if (std::isnan(x)) ++c.refNan; else if (!fx) ++c.refInf;
-  if (std::isnan(y)) ++c.testNan; else if (!fy) ++c.testInf;
+  if (std::isnan(x))
+    ++c.refNan;
+  else if (!fx)
+    ++c.refInf;
+  if (std::isnan(y))
+    ++c.testNan;
+  else if (!fy)
+    ++c.testInf;
   return false;
 }
 
@@ -85,7 +91,8 @@ void accumulateBlock(Accumulator& out, const float* ref, const float* test, std:
     std::memcpy(rb, ref + i, sizeof rb);
     std::memcpy(tb, test + i, sizeof tb);
     std::uint32_t nonFinite = 0;
-    for (int k = 0; k < kLanes; ++k) nonFinite |= ((rb[k] & kExponent) == kExponent) | ((tb[k] & kExponent) == kExponent);
+    for (int k = 0; k < kLanes; ++k)
+      nonFinite |= ((rb[k] & kExponent) == kExponent) | ((tb[k] & kExponent) == kExponent);
     if (nonFinite == 0) {
       for (int k = 0; k < kLanes; ++k) addFinite(lanes, k, ref[i + k], test[i + k]);
     } else {

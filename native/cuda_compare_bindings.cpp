@@ -38,14 +38,17 @@ class CudaCompareWorker : public PromiseWorker {
       ~ScratchGuard() { destroyCompareScratch(s); }
     } scratchGuard{&scratch};
     DeviceBuffer ref(n_ * sizeof(float)), test(n_ * sizeof(float)), out(sizeof(Accumulator));
-    cudaCheck(cudaMemcpyAsync(ref.get(), refData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream), "upload");
-    cudaCheck(cudaMemcpyAsync(test.get(), testData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream), "upload");
+    cudaCheck(cudaMemcpyAsync(ref.get(), refData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream),
+              "upload");
+    cudaCheck(cudaMemcpyAsync(test.get(), testData_, n_ * sizeof(float), cudaMemcpyHostToDevice, stream),
+              "upload");
     TestOperand op;
     op.data = test.get();
-    cudaCheck(launchCompare(static_cast<const float*>(ref.get()), op, n_, static_cast<Accumulator*>(out.get()),
-                            scratch, stream),
+    cudaCheck(launchCompare(static_cast<const float*>(ref.get()), op, n_,
+                            static_cast<Accumulator*>(out.get()), scratch, stream),
               "launchCompare");
-    cudaCheck(cudaMemcpyAsync(&result_, out.get(), sizeof result_, cudaMemcpyDeviceToHost, stream), "download");
+    cudaCheck(cudaMemcpyAsync(&result_, out.get(), sizeof result_, cudaMemcpyDeviceToHost, stream),
+              "download");
     cudaCheck(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   }
   Napi::Value Result(Napi::Env env) override { return accumulatorToJs(env, result_); }

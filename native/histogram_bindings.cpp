@@ -17,7 +17,8 @@ Napi::Value histogramUpdate(const Napi::CallbackInfo& info) {
   if (info.Length() < 3 || !info[0].IsTypedArray() ||
       info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[0].As<Napi::Float64Array>().ElementLength() != kHistBins)
-    throw Napi::TypeError::New(env, "counts must be a Float64Array of " + std::to_string(kHistBins) + " bins");
+    throw Napi::TypeError::New(env,
+                               "counts must be a Float64Array of " + std::to_string(kHistBins) + " bins");
   if (!info[1].IsNumber() || !(info[1].As<Napi::Number>().DoubleValue() >= 0))
     throw Napi::TypeError::New(env, "rangeMax must be a number >= 0");
   Napi::Float64Array counts = info[0].As<Napi::Float64Array>();
@@ -43,8 +44,8 @@ Napi::Value calibrationHistogramAdd(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "invWidth must be a number > 0");
   Napi::Float64Array counts = info[0].As<Napi::Float64Array>();
   const Napi::Float32Array data = float32Arg(info, 2, "data");
-  addRightClosed(counts.Data(), static_cast<int>(counts.ElementLength()), info[1].As<Napi::Number>().DoubleValue(),
-                 data.Data(), data.ElementLength());
+  addRightClosed(counts.Data(), static_cast<int>(counts.ElementLength()),
+                 info[1].As<Napi::Number>().DoubleValue(), data.Data(), data.ElementLength());
   return env.Undefined();
 }
 
@@ -65,7 +66,8 @@ void registerHistogram(Napi::Env env, Napi::Object exports) {
   exports.Set("histogramBins", Napi::Number::New(env, kHistBins));
   exports.Set("histogramUpdate", Napi::Function::New(env, histogramUpdate, "histogramUpdate"));
   exports.Set("finiteRange", Napi::Function::New(env, finiteRangeJs, "finiteRange"));
-  exports.Set("calibrationHistogramAdd", Napi::Function::New(env, calibrationHistogramAdd, "calibrationHistogramAdd"));
+  exports.Set("calibrationHistogramAdd",
+              Napi::Function::New(env, calibrationHistogramAdd, "calibrationHistogramAdd"));
 }
 
 }  // namespace trtdiff

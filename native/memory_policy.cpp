@@ -6,8 +6,8 @@
 // chunks of 128 KB..32 MB to the kernel whenever the top of the heap holds more than twice the
 // (dynamic) mmap threshold, and the next sample faults those pages in again. First touch of a page
 // is the single largest cost of a run on virtual machines (3.5–5 s per GiB on the development VM:
-// bench/first-touch.ts, bench/README.md §1). With the thresholds fixed, chunks below 32 MB always come from the heap and
-// the heap is never trimmed, so a run's peak is faulted in once. The CLI calls it at start; a
+// bench/first-touch.ts, bench/README.md §1). With the thresholds fixed, chunks below 32 MB always come from
+// the heap and the heap is never trimmed, so a run's peak is faulted in once. The CLI calls it at start; a
 // library user decides for their own process.
 #include "bindings.h"
 

@@ -33,10 +33,11 @@ std::vector<std::int64_t> shapeFromJs(Napi::Env env, Napi::Value v, const std::s
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TrtEngine",
-                       {StaticMethod<&EngineWrap::Load>("load"), InstanceMethod<&EngineWrap::Describe>("describe"),
-                        InstanceMethod<&EngineWrap::Infer>("infer"), InstanceMethod<&EngineWrap::Inspect>("inspect"),
-                        InstanceMethod<&EngineWrap::Close>("close")});
+    return DefineClass(
+        env, "TrtEngine",
+        {StaticMethod<&EngineWrap::Load>("load"), InstanceMethod<&EngineWrap::Describe>("describe"),
+         InstanceMethod<&EngineWrap::Infer>("infer"), InstanceMethod<&EngineWrap::Inspect>("inspect"),
+         InstanceMethod<&EngineWrap::Close>("close")});
   }
 
   // Constructed only by Load(), which passes the engine as an External.
@@ -63,7 +64,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   EnginePtr engine_;
 };
 
-Napi::FunctionReference& engineConstructor(Napi::Env env) { return *env.GetInstanceData<Napi::FunctionReference>(); }
+Napi::FunctionReference& engineConstructor(Napi::Env env) {
+  return *env.GetInstanceData<Napi::FunctionReference>();
+}
 
 class LoadWorker : public PromiseWorker {
  public:
@@ -83,7 +86,8 @@ class LoadWorker : public PromiseWorker {
 };
 
 Napi::Value EngineWrap::Load(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(info.Env(), "path must be a string");
   return (new LoadWorker(info.Env(), info[0].As<Napi::String>().Utf8Value()))->start();
 }
 
@@ -165,7 +169,8 @@ Napi::Value EngineWrap::Inspect(const Napi::CallbackInfo& info) {
 
 class BuildWorker : public PromiseWorker {
  public:
-  BuildWorker(Napi::Env env, BuildOptions options) : PromiseWorker(env, "trtdiff.build"), options_(std::move(options)) {}
+  BuildWorker(Napi::Env env, BuildOptions options)
+      : PromiseWorker(env, "trtdiff.build"), options_(std::move(options)) {}
 
  protected:
   void Run() override { report_ = buildEngineFromOnnx(options_); }
@@ -193,7 +198,8 @@ Capture captureFromJs(Napi::Env env, const std::string& s) {
   throw Napi::TypeError::New(env, "capture must be auto, outputs, debug or none");
 }
 
-// options: {onnxPath, enginePath, int8?, calibrationCache?, capture?, inputShapes?: {name: shape}, workspaceBytes?}
+// options: {onnxPath, enginePath, int8?, calibrationCache?, capture?, inputShapes?: {name: shape},
+// workspaceBytes?}
 Napi::Value buildEngine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "options must be an object");

@@ -174,9 +174,11 @@ ParsedNetwork parseOnnx(const std::string& onnxPath, CollectingLogger& logger) {
 }
 
 // Marks what `requested` asks for; returns the mode used (never kAuto) and counts marked outputs.
-Capture exposeTensors(INetworkDefinition& net, Capture requested, CollectingLogger& logger, BuildReport* report) {
-  const Capture capture =
-      requested != Capture::kAuto ? requested : TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS ? Capture::kDebug : Capture::kOutputs;
+Capture exposeTensors(INetworkDefinition& net, Capture requested, CollectingLogger& logger,
+                      BuildReport* report) {
+  const Capture capture = requested != Capture::kAuto          ? requested
+                          : TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS ? Capture::kDebug
+                                                               : Capture::kOutputs;
   if (capture == Capture::kOutputs) {
     report->markedTensors = markLayerOutputs(net);
   } else if (capture == Capture::kDebug) {
@@ -227,7 +229,8 @@ std::shared_ptr<void> configureInt8(nvinfer1::IBuilderConfig& config, const INet
   if (!options.calibrationCache.empty())
     throw TrtError(std::string("TensorRT ") + compiledTensorRtVersion() +
                    " has no calibrator-based INT8; quantise the ONNX model with Q/DQ nodes instead");
-  if (!hasQdq(net)) throw TrtError("INT8 on TensorRT 11 needs a Q/DQ ONNX model (the network is strongly typed)");
+  if (!hasQdq(net))
+    throw TrtError("INT8 on TensorRT 11 needs a Q/DQ ONNX model (the network is strongly typed)");
 #endif
   return nullptr;
 }
@@ -248,9 +251,11 @@ BuildReport buildEngineFromOnnx(const BuildOptions& options) {
   ParsedNetwork parsed = parseOnnx(options.onnxPath, logger);
   BuildReport report;
   report.capture = captureName(exposeTensors(*parsed.network, options.capture, logger, &report));
-  std::unique_ptr<nvinfer1::IBuilderConfig> config = makeConfig(*parsed.builder, *parsed.network, options, logger);
+  std::unique_ptr<nvinfer1::IBuilderConfig> config =
+      makeConfig(*parsed.builder, *parsed.network, options, logger);
   const std::shared_ptr<void> calibrator = configureInt8(*config, *parsed.network, options);
-  std::unique_ptr<nvinfer1::IHostMemory> plan(parsed.builder->buildSerializedNetwork(*parsed.network, *config));
+  std::unique_ptr<nvinfer1::IHostMemory> plan(
+      parsed.builder->buildSerializedNetwork(*parsed.network, *config));
   if (!plan || plan->size() == 0) throw TrtError("engine build failed: " + logger.takeErrors());
   writeFileAtomically(options.enginePath, plan->data(), plan->size());
   report.messages = logger.takeMessages();

@@ -21,16 +21,16 @@ enum class Capture {
 struct BuildOptions {
   std::string onnxPath;
   std::string enginePath;
-  bool int8 = false;              // TRT 10: kINT8 (+ calibrator when a cache is given); TRT 11: Q/DQ model required
-  std::string calibrationCache;   // TRT 10 implicit INT8 only
+  bool int8 = false;  // TRT 10: kINT8 (+ calibrator when a cache is given); TRT 11: Q/DQ model required
+  std::string calibrationCache;  // TRT 10 implicit INT8 only
   Capture capture = Capture::kAuto;
   std::map<std::string, std::vector<std::int64_t>> inputShapes;  // fixes dynamic input dims
-  std::size_t workspaceBytes = 0;  // 0: TensorRT's default
+  std::size_t workspaceBytes = 0;                                // 0: TensorRT's default
 };
 
 struct BuildReport {
-  std::string capture;       // what was used: "outputs", "debug" or "none"
-  int markedTensors = 0;     // network outputs added (kOutputs)
+  std::string capture;                // what was used: "outputs", "debug" or "none"
+  int markedTensors = 0;              // network outputs added (kOutputs)
   std::vector<std::string> messages;  // TensorRT warnings during the build
 };
 

@@ -20,7 +20,8 @@ class CacheCalibrator final : public Base {
  public:
   explicit CacheCalibrator(std::string cache) : cache_(std::move(cache)) {}
   std::int32_t getBatchSize() const noexcept override { return 1; }
-  bool getBatch(void* /*bindings*/[], char const* /*names*/[], std::int32_t /*nbBindings*/) noexcept override {
+  bool getBatch(void* /*bindings*/[], char const* /*names*/[],
+                std::int32_t /*nbBindings*/) noexcept override {
     return false;
   }
   void const* readCalibrationCache(std::size_t& length) noexcept override {
@@ -57,7 +58,8 @@ std::unique_ptr<nvinfer1::IInt8Calibrator> makeCacheCalibrator(const std::string
     if (line.empty()) continue;
     const std::size_t colon = line.rfind(": ");
     if (colon == std::string::npos || colon == 0 || !isHex8(line.substr(colon + 2)))
-      throw std::runtime_error(path + ":" + std::to_string(number) + ": expected `tensorName: <8 hex digits>`");
+      throw std::runtime_error(path + ":" + std::to_string(number) +
+                               ": expected `tensorName: <8 hex digits>`");
   }
   if (header.rfind("TRT-", 0) != 0)
     throw std::runtime_error(path + ":1: expected a header like TRT-100300-EntropyCalibration2");

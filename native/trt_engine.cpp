@@ -19,7 +19,8 @@ using nvinfer1::TensorIOMode;
 class TrtEngine::DebugCollector : public nvinfer1::IDebugListener {
  public:
   bool processDebugTensor(void const* addr, nvinfer1::TensorLocation location, nvinfer1::DataType type,
-                          nvinfer1::Dims const& shape, char const* name, cudaStream_t stream) noexcept override {
+                          nvinfer1::Dims const& shape, char const* name,
+                          cudaStream_t stream) noexcept override {
     try {
       HostTensor t;
       t.name = name != nullptr ? name : "";
@@ -44,7 +45,8 @@ class TrtEngine::DebugCollector : public nvinfer1::IDebugListener {
       collected.push_back(std::move(t));
       return true;
     } catch (const std::exception& e) {
-      if (error.empty()) error = std::string("debug tensor ") + (name != nullptr ? name : "?") + ": " + e.what();
+      if (error.empty())
+        error = std::string("debug tensor ") + (name != nullptr ? name : "?") + ": " + e.what();
       return false;
     }
   }
@@ -53,7 +55,7 @@ class TrtEngine::DebugCollector : public nvinfer1::IDebugListener {
     error.clear();
   }
   std::vector<HostTensor> collected;
-  std::string error;                     // first failure, "" when none
+  std::string error;  // first failure, "" when none
 };
 
 TrtEngine::TrtEngine() = default;
@@ -135,7 +137,8 @@ std::vector<HostTensor> TrtEngine::infer(const std::vector<HostTensor>& inputs) 
     if (given > 1) throw TrtError("input " + io.name + " given " + std::to_string(given) + " times");
     if (given == 0) missing += (missing.empty() ? "" : ", ") + io.name;
   }
-  if (!missing.empty()) throw TrtError("missing input(s): " + missing + " (every engine input must be fed on each call)");
+  if (!missing.empty())
+    throw TrtError("missing input(s): " + missing + " (every engine input must be fed on each call)");
   for (const HostTensor& in : inputs) {
     const IoTensorInfo* info = nullptr;
     for (const IoTensorInfo& io : io_)
@@ -145,7 +148,8 @@ std::vector<HostTensor> TrtEngine::infer(const std::vector<HostTensor>& inputs) 
       throw TrtError("input " + in.name + " is " + in.dtype + " but the engine expects " + info->dtype);
     if (!context_->setInputShape(in.name.c_str(), vectorToDims(in.shape)))
       throw TrtError("setInputShape(" + in.name + "): " + logger_.takeErrors());
-    const std::size_t expected = static_cast<std::size_t>(volume(in.shape)) * dtypeBytes(engine_->getTensorDataType(in.name.c_str()));
+    const std::size_t expected =
+        static_cast<std::size_t>(volume(in.shape)) * dtypeBytes(engine_->getTensorDataType(in.name.c_str()));
     if (in.bytes.size() != expected)
       throw TrtError("input " + in.name + " has " + std::to_string(in.bytes.size()) + " bytes, expected " +
                      std::to_string(expected));
@@ -180,7 +184,8 @@ std::vector<HostTensor> TrtEngine::run(const std::vector<HostTensor>& inputs) {
     out.shape = dimsToVector(context_->getTensorShape(io.name.c_str()));
     const std::int64_t n = volume(out.shape);
     const std::size_t width = dtypeBytes(engine_->getTensorDataType(io.name.c_str()));
-    if (n < 0) throw TrtError("output " + io.name + " has a data-dependent shape, which trt-diff does not support");
+    if (n < 0)
+      throw TrtError("output " + io.name + " has a data-dependent shape, which trt-diff does not support");
     DeviceBuffer& buf = buffers_[io.name];
     buf.resize(static_cast<std::size_t>(n) * (width == 0 ? 1 : width));
     if (!context_->setTensorAddress(io.name.c_str(), buf.get()))

@@ -10,8 +10,8 @@ namespace trtdiff {
 bool splitUltralyticsHeader(const std::vector<char>& bytes, std::size_t* planOffset, std::string* metadata) {
   if (bytes.size() < 6) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::uint32_t len = std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
-                            std::uint32_t(p[3]) << 24;
+  const std::uint32_t len =
+      std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
   // A plan never starts with a small length followed by '{' ... '}': require the JSON's braces so
   // that a plain plan is never mistaken for a header.
   if (len < 2 || std::size_t(len) + 4 >= bytes.size()) return false;

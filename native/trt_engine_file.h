@@ -10,9 +10,9 @@
 namespace trtdiff {
 
 struct EngineFile {
-  std::vector<char> bytes;   // the whole file
+  std::vector<char> bytes;     // the whole file
   std::size_t planOffset = 0;  // where the TensorRT plan starts inside `bytes`
-  std::string metadata;      // Ultralytics JSON, or empty for a plain plan
+  std::string metadata;        // Ultralytics JSON, or empty for a plain plan
 };
 
 // Throws std::runtime_error when the file cannot be read or is empty.

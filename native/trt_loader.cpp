@@ -101,11 +101,14 @@ std::string versionMismatch(int libraryVersion, int headerVersion) {
            " headers the addon was built with (different major version); rebuild it (npm run build:native)";
   if (libraryVersion / 100 < headerVersion / 100)
     return "libnvinfer " + lib + " is older than the TensorRT " + headers +
-           " headers the addon was built with; install TensorRT " + headers + " or later, or rebuild the addon";
+           " headers the addon was built with; install TensorRT " + headers +
+           " or later, or rebuild the addon";
   return "";
 }
 
-const TrtLibraryStatus& trtLibrary() { return library().status; }
+const TrtLibraryStatus& trtLibrary() {
+  return library().status;
+}
 
 std::string reportedTensorRtVersion() {
   const TrtLibraryStatus& s = trtLibrary();

@@ -8,30 +8,48 @@ using nvinfer1::DataType;
 
 const char* dtypeName(DataType t) {
   switch (t) {
-    case DataType::kFLOAT: return "float32";
-    case DataType::kHALF: return "float16";
-    case DataType::kBF16: return "bfloat16";
-    case DataType::kINT8: return "int8";
-    case DataType::kUINT8: return "uint8";
-    case DataType::kINT32: return "int32";
-    case DataType::kINT64: return "int64";
-    case DataType::kBOOL: return "bool";
-    default: return "unknown";  // kFP8, kINT4, and whatever later versions add
+    case DataType::kFLOAT:
+      return "float32";
+    case DataType::kHALF:
+      return "float16";
+    case DataType::kBF16:
+      return "bfloat16";
+    case DataType::kINT8:
+      return "int8";
+    case DataType::kUINT8:
+      return "uint8";
+    case DataType::kINT32:
+      return "int32";
+    case DataType::kINT64:
+      return "int64";
+    case DataType::kBOOL:
+      return "bool";
+    default:
+      return "unknown";  // kFP8, kINT4, and whatever later versions add
   }
 }
 
 std::size_t dtypeBytes(DataType t) {
   switch (t) {
-    case DataType::kFLOAT: case DataType::kINT32: return 4;
-    case DataType::kHALF: case DataType::kBF16: return 2;
-    case DataType::kINT8: case DataType::kUINT8: case DataType::kBOOL: return 1;
-    case DataType::kINT64: return 8;
-    default: return 0;
+    case DataType::kFLOAT:
+    case DataType::kINT32:
+      return 4;
+    case DataType::kHALF:
+    case DataType::kBF16:
+      return 2;
+    case DataType::kINT8:
+    case DataType::kUINT8:
+    case DataType::kBOOL:
+      return 1;
+    case DataType::kINT64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
 DataType dataTypeFromName(const std::string& name) {
-  static const DataType all[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT8,
+  static const DataType all[] = {DataType::kFLOAT, DataType::kHALF,  DataType::kBF16,  DataType::kINT8,
                                  DataType::kUINT8, DataType::kINT32, DataType::kINT64, DataType::kBOOL};
   for (DataType t : all)
     if (name == dtypeName(t)) return t;

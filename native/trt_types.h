@@ -18,6 +18,6 @@ nvinfer1::DataType dataTypeFromName(const std::string& name);
 
 std::vector<std::int64_t> dimsToVector(const nvinfer1::Dims& d);
 nvinfer1::Dims vectorToDims(const std::vector<std::int64_t>& v);  // throws past Dims::MAX_DIMS
-std::int64_t volume(const std::vector<std::int64_t>& shape);         // -1 when a dim is unknown
+std::int64_t volume(const std::vector<std::int64_t>& shape);      // -1 when a dim is unknown
 
 }  // namespace trtdiff

@@ -5,7 +5,8 @@
 #include <NvInferVersion.h>
 
 #if !defined(NV_TENSORRT_MAJOR) || NV_TENSORRT_MAJOR < 10
-#error "trt-diff's TensorRT runner needs TensorRT 10.0 or later (named tensors, enqueueV3, IDebugListener); \
+#error \
+    "trt-diff's TensorRT runner needs TensorRT 10.0 or later (named tensors, enqueueV3, IDebugListener); \
 the headers found are older. Point TensorRT_ROOT at a TensorRT 10/11 install, or build without TensorRT \
 (-DTRTDIFF_WITH_TENSORRT=OFF)."
 #endif
@@ -37,5 +38,7 @@ namespace trtdiff {
 // Version of the libnvinfer actually loaded ("10.3.0", "10.16.0-standin" for the contract harness's
 // stand-in), which can differ from the headers'; "" when no library could be loaded
 // (trtLibrary().error says why).
-inline std::string runtimeTensorRtVersion() { return reportedTensorRtVersion(); }
+inline std::string runtimeTensorRtVersion() {
+  return reportedTensorRtVersion();
+}
 }  // namespace trtdiff

@@ -23,7 +23,7 @@ class Rng {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   }
-  double uniform() { return (next() >> 11) * 0x1.0p-53; }        // [0, 1)
+  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
   float symmetric(float scale) { return static_cast<float>((uniform() * 2 - 1) * scale); }
   std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(next() % n); }
 
@@ -35,17 +35,28 @@ class Rng {
 inline float adversarial(Rng& r) {
   const float inf = std::numeric_limits<float>::infinity();
   switch (r.below(12)) {
-    case 0: return std::numeric_limits<float>::quiet_NaN();
-    case 1: return inf;
-    case 2: return -inf;
-    case 3: return 0.0f;
-    case 4: return -0.0f;
-    case 5: return 1e30f;
-    case 6: return -1e30f;
-    case 7: return 1e-40f;  // denormal
-    case 8: return -std::numeric_limits<float>::denorm_min();
-    case 9: return 1e-7f;   // below REL_EPS
-    default: return r.symmetric(4.0f);
+    case 0:
+      return std::numeric_limits<float>::quiet_NaN();
+    case 1:
+      return inf;
+    case 2:
+      return -inf;
+    case 3:
+      return 0.0f;
+    case 4:
+      return -0.0f;
+    case 5:
+      return 1e30f;
+    case 6:
+      return -1e30f;
+    case 7:
+      return 1e-40f;  // denormal
+    case 8:
+      return -std::numeric_limits<float>::denorm_min();
+    case 9:
+      return 1e-7f;  // below REL_EPS
+    default:
+      return r.symmetric(4.0f);
   }
 }
 

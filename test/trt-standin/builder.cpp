@@ -43,7 +43,8 @@ class OptimizationProfile final : public nvinfer1::IOptimizationProfile,
                                   public nvinfer1::apiv::standin_stub::StubVOptimizationProfile {
  public:
   OptimizationProfile() { mImpl = this; }
-  bool setDimensions(char const* name, nvinfer1::OptProfileSelector select, Dims const& dims) noexcept override {
+  bool setDimensions(char const* name, nvinfer1::OptProfileSelector select,
+                     Dims const& dims) noexcept override {
     if (name == nullptr || dims.nbDims < 0) return false;
     shapes[name][static_cast<int>(select)] = dims;
     return true;
@@ -58,12 +59,15 @@ class OptimizationProfile final : public nvinfer1::IOptimizationProfile,
   std::map<std::string, std::map<int, Dims>> shapes;  // input → selector → dims
 };
 
-class BuilderConfig final : public nvinfer1::IBuilderConfig, public nvinfer1::apiv::standin_stub::StubVBuilderConfig {
+class BuilderConfig final : public nvinfer1::IBuilderConfig,
+                            public nvinfer1::apiv::standin_stub::StubVBuilderConfig {
  public:
   BuilderConfig() { mImpl = this; }
   void setFlag(nvinfer1::BuilderFlag f) noexcept override { flags |= 1ULL << static_cast<int>(f); }
   void clearFlag(nvinfer1::BuilderFlag f) noexcept override { flags &= ~(1ULL << static_cast<int>(f)); }
-  bool getFlag(nvinfer1::BuilderFlag f) const noexcept override { return (flags >> static_cast<int>(f)) & 1ULL; }
+  bool getFlag(nvinfer1::BuilderFlag f) const noexcept override {
+    return (flags >> static_cast<int>(f)) & 1ULL;
+  }
   int32_t addOptimizationProfile(nvinfer1::IOptimizationProfile const* p) noexcept override {
     if (p == nullptr) return -1;
     profiles.push_back(p);
@@ -75,8 +79,12 @@ class BuilderConfig final : public nvinfer1::IBuilderConfig, public nvinfer1::ap
 #if NV_TENSORRT_MAJOR < 11
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  void setInt8Calibrator(nvinfer1::IInt8Calibrator* c) noexcept override { calibrator = c; }
-  nvinfer1::IInt8Calibrator* getInt8Calibrator() const noexcept override { return calibrator; }
+  void setInt8Calibrator(nvinfer1::IInt8Calibrator* c) noexcept override {
+    calibrator = c;
+  }
+  nvinfer1::IInt8Calibrator* getInt8Calibrator() const noexcept override {
+    return calibrator;
+  }
   nvinfer1::IInt8Calibrator* calibrator = nullptr;
 #pragma GCC diagnostic pop
 #endif
@@ -87,29 +95,50 @@ class BuilderConfig final : public nvinfer1::IBuilderConfig, public nvinfer1::ap
 
 const char* layerTypeName(LayerType t) {
   switch (t) {
-    case LayerType::kCONVOLUTION: return "Convolution";
-    case LayerType::kDECONVOLUTION: return "Deconvolution";
-    case LayerType::kACTIVATION: return "Activation";
-    case LayerType::kPOOLING: return "Pooling";
-    case LayerType::kELEMENTWISE: return "ElementWise";
-    case LayerType::kCONCATENATION: return "Concatenation";
-    case LayerType::kSHUFFLE: return "Shuffle";
-    case LayerType::kSLICE: return "Slice";
-    case LayerType::kRESIZE: return "Resize";
-    case LayerType::kSOFTMAX: return "SoftMax";
-    case LayerType::kMATRIX_MULTIPLY: return "MatrixMultiply";
-    case LayerType::kQUANTIZE: return "Quantize";
-    case LayerType::kDEQUANTIZE: return "Dequantize";
-    case LayerType::kUNARY: return "Unary";
-    case LayerType::kREDUCE: return "Reduce";
-    case LayerType::kGATHER: return "Gather";
-    case LayerType::kCAST: return "Cast";
-    case LayerType::kIDENTITY: return "Identity";
-    default: return "Layer";
+    case LayerType::kCONVOLUTION:
+      return "Convolution";
+    case LayerType::kDECONVOLUTION:
+      return "Deconvolution";
+    case LayerType::kACTIVATION:
+      return "Activation";
+    case LayerType::kPOOLING:
+      return "Pooling";
+    case LayerType::kELEMENTWISE:
+      return "ElementWise";
+    case LayerType::kCONCATENATION:
+      return "Concatenation";
+    case LayerType::kSHUFFLE:
+      return "Shuffle";
+    case LayerType::kSLICE:
+      return "Slice";
+    case LayerType::kRESIZE:
+      return "Resize";
+    case LayerType::kSOFTMAX:
+      return "SoftMax";
+    case LayerType::kMATRIX_MULTIPLY:
+      return "MatrixMultiply";
+    case LayerType::kQUANTIZE:
+      return "Quantize";
+    case LayerType::kDEQUANTIZE:
+      return "Dequantize";
+    case LayerType::kUNARY:
+      return "Unary";
+    case LayerType::kREDUCE:
+      return "Reduce";
+    case LayerType::kGATHER:
+      return "Gather";
+    case LayerType::kCAST:
+      return "Cast";
+    case LayerType::kIDENTITY:
+      return "Identity";
+    default:
+      return "Layer";
   }
 }
 
-bool isQdq(const Layer* l) { return l->type() == LayerType::kQUANTIZE || l->type() == LayerType::kDEQUANTIZE; }
+bool isQdq(const Layer* l) {
+  return l->type() == LayerType::kQUANTIZE || l->type() == LayerType::kDEQUANTIZE;
+}
 
 // Layers TensorRT evaluates at build time: constants and shape arithmetic.
 bool foldedAtBuild(const Layer* l) {
@@ -144,7 +173,8 @@ class Compiler {
     std::set<const Layer*> kept;
     if (std::getenv("TRTSTANDIN_FUSE_SILU") != nullptr) fuseSilu();
     for (const auto& l : net_.layers())
-      if (!foldedAtBuild(l.get()) && (!isQdq(l.get()) || exposesGraphOutput(l.get())) && host_.count(l.get()) == 0)
+      if (!foldedAtBuild(l.get()) && (!isQdq(l.get()) || exposesGraphOutput(l.get())) &&
+          host_.count(l.get()) == 0)
         kept.insert(l.get());
     for (const auto& owned : net_.layers()) {
       const Layer* l = owned.get();
@@ -173,20 +203,23 @@ class Compiler {
       }
       entries.insert(entries.end(), after[l].begin(), after[l].end());
       const Layer* last = fused_[l].empty() ? l : fused_[l].back();  // its outputs leave the fused layer
-      for (std::size_t i = 0; i < entries.size(); ++i) pl.metadata += (i > 0 ? std::string(1, separator) : "") + entries[i];
+      for (std::size_t i = 0; i < entries.size(); ++i)
+        pl.metadata += (i > 0 ? std::string(1, separator) : "") + entries[i];
       for (const Tensor* t : l->inputs)
         if (t != nullptr && !t->shape) pl.inputs.push_back(planTensor(engineName(t), t));
       for (const Tensor* t : last->outputs) {
         pl.outputs.push_back(planTensor(engineName(t), t));
         if (t->output) continue;
-        if (t->debug || (net_.unfusedDebug() && t->isExecutionTensor())) plan->debug.push_back(pl.outputs.back());
+        if (t->debug || (net_.unfusedDebug() && t->isExecutionTensor()))
+          plan->debug.push_back(pl.outputs.back());
       }
       plan->layers.push_back(std::move(pl));
     }
     for (Tensor* t : net_.outputs()) {
       if (t->producer != nullptr && isQdq(t->producer) && kept.count(t->producer) == 0 && !t->graphOutput) {
-        net_.log(Severity::kWARNING, "[standin] " + t->name() + " is produced by " + t->producer->name() +
-                                         ", a Q/DQ layer fused into its neighbour; it is not an engine output");
+        net_.log(Severity::kWARNING,
+                 "[standin] " + t->name() + " is produced by " + t->producer->name() +
+                     ", a Q/DQ layer fused into its neighbour; it is not an engine output");
         continue;
       }
       plan->outputs.push_back(planTensor(t->name(), t));
@@ -222,7 +255,10 @@ class Compiler {
   static bool consumersThroughQdq(const Tensor* t, std::set<const Layer*>* out) {
     if (t->output || t->debug) return false;
     for (const Layer* c : t->consumers) {
-      if (!isQdq(c)) { out->insert(c); continue; }
+      if (!isQdq(c)) {
+        out->insert(c);
+        continue;
+      }
       for (const Tensor* o : c->outputs)
         if (!consumersThroughQdq(o, out)) return false;
     }
@@ -246,7 +282,9 @@ class Compiler {
       }
       if (sigmoid == nullptr || mul == nullptr || sigmoid->outputs.size() != 1) continue;
       std::set<const Layer*> sigmoidUsers;
-      if (!consumersThroughQdq(sigmoid->outputs[0], &sigmoidUsers) || sigmoidUsers != std::set<const Layer*>{mul}) continue;
+      if (!consumersThroughQdq(sigmoid->outputs[0], &sigmoidUsers) ||
+          sigmoidUsers != std::set<const Layer*>{mul})
+        continue;
       if (mul->inputs.size() != 2) continue;
       const std::set<const Tensor*> mulIn = {throughQdq(mul->inputs[0]), throughQdq(mul->inputs[1])};
       if (mulIn != std::set<const Tensor*>{conv->outputs[0], sigmoid->outputs[0]}) continue;
@@ -274,7 +312,8 @@ class Compiler {
   std::string engineName(const Tensor* t) {
     if (t->input || t->output || t->debug) return t->name();
     // A fused Q/DQ layer's output is its input, as far as the engine's layers see it.
-    if (t->producer != nullptr && isQdq(t->producer) && !t->producer->inputs.empty() && t->producer->inputs[0] != nullptr)
+    if (t->producer != nullptr && isQdq(t->producer) && !t->producer->inputs.empty() &&
+        t->producer->inputs[0] != nullptr)
       return engineName(t->producer->inputs[0]);
     auto it = internal_.find(t);
     if (it != internal_.end()) return it->second;
@@ -292,8 +331,10 @@ class Compiler {
         if (op->shapes.count(t->name())) found = op;
       }
       if (found == nullptr)
-        return error("Error Code 4: API Usage Error (Network has dynamic or shape inputs, but no optimization "
-                     "profile has been defined for " + t->name() + ".)");
+        return error(
+            "Error Code 4: API Usage Error (Network has dynamic or shape inputs, but no optimization "
+            "profile has been defined for " +
+            t->name() + ".)");
       const auto& sel = found->shapes.at(t->name());
       auto opt = sel.find(static_cast<int>(nvinfer1::OptProfileSelector::kOPT));
       if (opt == sel.end() || opt->second.nbDims != t->dims().nbDims)
@@ -318,12 +359,14 @@ class Compiler {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     if (!config_.getFlag(nvinfer1::BuilderFlag::kINT8)) return true;
     plan->int8 = true;
-    const bool qdq = std::any_of(net_.layers().begin(), net_.layers().end(), [](const auto& l) { return isQdq(l.get()); });
+    const bool qdq =
+        std::any_of(net_.layers().begin(), net_.layers().end(), [](const auto& l) { return isQdq(l.get()); });
     nvinfer1::IInt8Calibrator* c = config_.calibrator;
     if (c == nullptr) {
       if (!qdq)
-        net_.log(Severity::kWARNING, "Calibrator is not being used. Users must provide dynamic range for all tensors "
-                                     "that are not Int32 or Bool.");
+        net_.log(Severity::kWARNING,
+                 "Calibrator is not being used. Users must provide dynamic range for all tensors "
+                 "that are not Int32 or Bool.");
       return true;
     }
     if (c->getBatchSize() <= 0) return error("Error Code 2: calibrator batch size must be positive");
@@ -343,10 +386,12 @@ class Compiler {
                           header.find("EntropyCalibration2") != std::string::npos) ||
                          (algo == nvinfer1::CalibrationAlgoType::kMINMAX_CALIBRATION &&
                           header.find("MinMaxCalibration") != std::string::npos);
-    if (!matches) return error("Error Code 2: calibration cache header " + header + " does not match the calibrator");
+    if (!matches)
+      return error("Error Code 2: calibration cache header " + header + " does not match the calibrator");
     for (const auto& l : net_.layers())
       for (const Tensor* t : l->outputs)
-        if (t->isExecutionTensor() && t->type() == DataType::kFLOAT && text.find("\n" + t->name() + ": ") == std::string::npos)
+        if (t->isExecutionTensor() && t->type() == DataType::kFLOAT &&
+            text.find("\n" + t->name() + ": ") == std::string::npos)
           net_.log(Severity::kWARNING, "Missing scale and zero-point for tensor " + t->name() +
                                            ", expect fall back to non-int8 implementation");
 #pragma GCC diagnostic pop
@@ -369,7 +414,8 @@ class Builder final : public nvinfer1::IBuilder, public nvinfer1::apiv::standin_
   nvinfer1::IBuilderConfig* createBuilderConfig() noexcept override {
     return injectedFailure("createBuilderConfig", logger_) ? nullptr : new BuilderConfig();
   }
-  nvinfer1::INetworkDefinition* createNetworkV2(nvinfer1::NetworkDefinitionCreationFlags flags) noexcept override {
+  nvinfer1::INetworkDefinition* createNetworkV2(
+      nvinfer1::NetworkDefinitionCreationFlags flags) noexcept override {
     return injectedFailure("createNetworkV2", logger_) ? nullptr : new Network(flags, logger_);
   }
   nvinfer1::IOptimizationProfile* createOptimizationProfile() noexcept override {
@@ -380,7 +426,8 @@ class Builder final : public nvinfer1::IBuilder, public nvinfer1::apiv::standin_
                                                 nvinfer1::IBuilderConfig& config) noexcept override {
     auto* net = dynamic_cast<Network*>(&network);
     auto* cfg = dynamic_cast<BuilderConfig*>(&config);
-    if (net == nullptr || cfg == nullptr) contractViolation("buildSerializedNetwork: network or config not from this builder");
+    if (net == nullptr || cfg == nullptr)
+      contractViolation("buildSerializedNetwork: network or config not from this builder");
     Plan plan;
     if (!Compiler(*net, *cfg).compile(&plan)) return nullptr;
     return new HostMemory(serializePlan(plan));
@@ -401,7 +448,8 @@ extern "C" TENSORRTAPI void* createInferBuilder_INTERNAL(void* logger, int32_t v
     if (log != nullptr)
       log->log(nvinfer1::ILogger::Severity::kERROR,
                ("[standin] createInferBuilder: headers of TensorRT " + std::to_string(version) +
-                " do not match this library (" + std::to_string(NV_TENSORRT_VERSION) + ")").c_str());
+                " do not match this library (" + std::to_string(NV_TENSORRT_VERSION) + ")")
+                   .c_str());
     return nullptr;
   }
   if (trtstandin::injectedFailure("createInferBuilder", log)) return nullptr;

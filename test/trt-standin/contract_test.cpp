@@ -47,10 +47,16 @@ std::string errorOf(const std::function<void()>& f) {
   return "";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
-std::string fp32Model() { return g_models + "/yolov8n_fp32.onnx"; }
-std::string qdqModel() { return g_models + "/yolov8n_int8_qdq_entropy.onnx"; }
+std::string fp32Model() {
+  return g_models + "/yolov8n_fp32.onnx";
+}
+std::string qdqModel() {
+  return g_models + "/yolov8n_int8_qdq_entropy.onnx";
+}
 
 BuildOptions options(const std::string& onnx, const std::string& engine, Capture capture) {
   BuildOptions o;
@@ -124,7 +130,8 @@ void testVersionMismatchInChild(const char* self) {
     const pid_t pid = fork();
     if (pid == 0) {
       setenv("TRTSTANDIN_LIB_VERSION", std::to_string(v).c_str(), 1);
-      execl(self, self, "--expect-version-refused", g_models.c_str(), g_scratch.c_str(), static_cast<char*>(nullptr));
+      execl(self, self, "--expect-version-refused", g_models.c_str(), g_scratch.c_str(),
+            static_cast<char*>(nullptr));
       _exit(3);
     }
     int status = 0;
@@ -137,9 +144,13 @@ void testVersionMismatchInChild(const char* self) {
 int childExpectVersionRefused(const std::string& models, const std::string& scratch) {
   g_models = models;
   g_scratch = scratch;
-  const std::string why = errorOf([] { buildEngineFromOnnx(options(fp32Model(), "never.engine", Capture::kNone)); });
+  const std::string why =
+      errorOf([] { buildEngineFromOnnx(options(fp32Model(), "never.engine", Capture::kNone)); });
   std::printf("child: %s\n", why.c_str());
-  return contains(why, "TensorRT is not usable") && (contains(why, "older than") || contains(why, "major version")) ? 0 : 1;
+  return contains(why, "TensorRT is not usable") &&
+                 (contains(why, "older than") || contains(why, "major version"))
+             ? 0
+             : 1;
 }
 
 void testFp32Plain() {
@@ -151,9 +162,11 @@ void testFp32Plain() {
   std::unique_ptr<TrtEngine> e;
   check(errorOf([&] { e = TrtEngine::load(o.enginePath); }).empty(), "FP32 engine loads");
   if (!e) return;
-  check(e->io().size() == 2 && e->io()[0].name == "images" && e->io()[0].isInput && e->io()[1].name == "output0",
+  check(e->io().size() == 2 && e->io()[0].name == "images" && e->io()[0].isInput &&
+            e->io()[1].name == "output0",
         "I/O are the ONNX graph's images → output0");
-  check(e->io()[1].shape == std::vector<std::int64_t>({1, 84, 8400}), "output0 shape [1,84,8400] from the ONNX");
+  check(e->io()[1].shape == std::vector<std::int64_t>({1, 84, 8400}),
+        "output0 shape [1,84,8400] from the ONNX");
   std::vector<HostTensor> out;
   const std::string inferErr = errorOf([&] { out = e->infer({imageInput()}); });
   check(inferErr.empty(), "infer" + (inferErr.empty() ? "" : ": " + inferErr));
@@ -165,10 +178,16 @@ void testFp32Plain() {
   wrong.bytes.resize(12);
   check(contains(errorOf([&] { e->infer({wrong}); }), "bytes, expected"), "a short input is refused");
   HostTensor twice = imageInput();
-  check(contains(errorOf([&] { e->infer({twice, imageInput()}); }), "given 2 times"), "a duplicated input is refused");
-  check(errorOf([&] { out = e->infer({imageInput()}); }).empty(), "the engine still runs after refused calls");
+  check(contains(errorOf([&] {
+                   e->infer({twice, imageInput()});
+                 }),
+                 "given 2 times"),
+        "a duplicated input is refused");
+  check(errorOf([&] { out = e->infer({imageInput()}); }).empty(),
+        "the engine still runs after refused calls");
   const std::string json = e->inspect();
-  check(contains(json, "\"Metadata\":\"[ONNX Layer: /model.0/conv/Conv]"), "inspector: detailed layers with ONNX metadata");
+  check(contains(json, "\"Metadata\":\"[ONNX Layer: /model.0/conv/Conv]"),
+        "inspector: detailed layers with ONNX metadata");
 }
 
 void testQdq(const char* label, Capture capture) {
@@ -177,10 +196,12 @@ void testQdq(const char* label, Capture capture) {
   oi.int8 = true;
   BuildReport r;
   const std::string err = errorOf([&] { r = buildEngineFromOnnx(oi); });
-  const bool debugWanted = capture == Capture::kDebug || (capture == Capture::kAuto && TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS);
+  const bool debugWanted =
+      capture == Capture::kDebug || (capture == Capture::kAuto && TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS);
 #if !TRTDIFF_HAVE_UNFUSED_DEBUG_TENSORS
   if (capture == Capture::kDebug) {
-    check(contains(err, "needs TensorRT 10.12"), std::string("Q/DQ ") + label + ": debug capture refused before 10.12");
+    check(contains(err, "needs TensorRT 10.12"),
+          std::string("Q/DQ ") + label + ": debug capture refused before 10.12");
     return;
   }
 #endif
@@ -207,14 +228,16 @@ void testQdq(const char* label, Capture capture) {
   } else {
     check(static_cast<int>(e->io().size()) == 2 + r.markedTensors && r.markedTensors > 100,
           "output capture: " + std::to_string(r.markedTensors) + " marked outputs are engine outputs");
-    check(internal == 0 && out.size() == e->io().size() - 1, "output capture: every output under its ONNX name");
+    check(internal == 0 && out.size() == e->io().size() - 1,
+          "output capture: every output under its ONNX name");
   }
   check(dequantized == 0, "no DequantizeLinear output is exposed (TensorRT fuses Q/DQ)");
   check(unknown == 0, "every returned tensor is an output of an inspector layer (mappable to ONNX)");
   const char separator = NV_TENSORRT_MAJOR >= 11 ? '\x1F' : '\x1E';
   char sepEscaped[8];
   std::snprintf(sepEscaped, sizeof sepEscaped, "\\u%04x", separator);
-  check(contains(json, std::string("]") + sepEscaped + "[ONNX Layer: "), "fused Q/DQ names joined into layer metadata");
+  check(contains(json, std::string("]") + sepEscaped + "[ONNX Layer: "),
+        "fused Q/DQ names joined into layer metadata");
 }
 
 // TRTSTANDIN_FUSE_SILU: the stand-in fuses Conv+Sigmoid+Mul (YOLO's SiLU) into one engine layer
@@ -232,7 +255,8 @@ void testFusion() {
   std::vector<HostTensor> out;
   check(errorOf([&] { out = e->infer({imageInput()}); }).empty(), "fused engine runs");
   const std::string json = e->inspect();
-  const bool fusedLayer = contains(json, "\"Name\":\"/model.0/conv/Conv + /model.0/act/Sigmoid + /model.0/act/Mul\"");
+  const bool fusedLayer =
+      contains(json, "\"Name\":\"/model.0/conv/Conv + /model.0/act/Sigmoid + /model.0/act/Mul\"");
   if (r.capture == "debug") {
     check(fusedLayer, "debug capture: Conv+Sigmoid+Mul is one layer in the inspector");
     check(out.size() == 1 + 241 - 2 * 57, "debug capture: the 57 SiLU blocks expose only their Mul output (" +
@@ -253,7 +277,9 @@ std::string dynamicReluModel() {
     } while (v != 0);
     return out;
   };
-  const auto field = [&](int number, const std::string& bytes) { return varint(number << 3 | 2) + varint(bytes.size()) + bytes; };
+  const auto field = [&](int number, const std::string& bytes) {
+    return varint(number << 3 | 2) + varint(bytes.size()) + bytes;
+  };
   const auto number = [&](int n, std::uint64_t v) { return varint(n << 3) + varint(v); };
   const auto valueInfo = [&](const std::string& name) {
     std::string shape = field(1, field(2, "N"));
@@ -261,7 +287,8 @@ std::string dynamicReluModel() {
     return field(1, name) + field(2, field(1, number(1, 1) + field(2, shape)));
   };
   const std::string node = field(1, "x") + field(2, "y") + field(3, "relu") + field(4, "Relu");
-  const std::string graph = field(1, node) + field(2, "g") + field(11, valueInfo("x")) + field(12, valueInfo("y"));
+  const std::string graph =
+      field(1, node) + field(2, "g") + field(11, valueInfo("x")) + field(12, valueInfo("y"));
   return number(1, 8) + field(7, graph) + field(8, number(2, 13));
 }
 
@@ -273,25 +300,31 @@ void testDynamicShapes() {
         "a dynamic input without a shape is refused, naming it");
   o.inputShapes["x"] = {2, 3, 4, 4};
   const std::string err = errorOf([&] { buildEngineFromOnnx(o); });
-  check(err.empty(), "with inputShapes x=2x3x4x4 the build succeeds (one optimisation profile)" + (err.empty() ? "" : ": " + err));
+  check(err.empty(), "with inputShapes x=2x3x4x4 the build succeeds (one optimisation profile)" +
+                         (err.empty() ? "" : ": " + err));
   std::unique_ptr<TrtEngine> e;
   if (!err.empty() || !errorOf([&] { e = TrtEngine::load(o.enginePath); }).empty() || !e) return;
-  check(e->io()[0].shape == std::vector<std::int64_t>({-1, 3, 4, 4}), "the engine keeps the dynamic dim (-1)");
+  check(e->io()[0].shape == std::vector<std::int64_t>({-1, 3, 4, 4}),
+        "the engine keeps the dynamic dim (-1)");
   HostTensor x{"x", "float32", {2, 3, 4, 4}, std::vector<std::uint8_t>(2 * 3 * 4 * 4 * 4, 0)};
   std::vector<HostTensor> out;
   check(errorOf([&] { out = e->infer({x}); }).empty() && out.size() == 1 &&
-            out[0].shape == std::vector<std::int64_t>({2, 3, 4, 4}) && out[0].bytes.size() == 2 * 3 * 4 * 4 * 4,
+            out[0].shape == std::vector<std::int64_t>({2, 3, 4, 4}) &&
+            out[0].bytes.size() == 2 * 3 * 4 * 4 * 4,
         "infer at the profile's shape returns y [2,3,4,4]");
   HostTensor bigger{"x", "float32", {3, 3, 4, 4}, std::vector<std::uint8_t>(3 * 3 * 4 * 4 * 4, 0)};
-  check(contains(errorOf([&] { e->infer({bigger}); }), "setInputShape(x)"), "a shape outside the profile is refused");
+  check(contains(errorOf([&] { e->infer({bigger}); }), "setInputShape(x)"),
+        "a shape outside the profile is refused");
 }
 
 void testErrorPaths() {
   for (const char* call : {"createInferBuilder", "createNetworkV2", "createParser", "createBuilderConfig"}) {
     setenv("TRTSTANDIN_FAIL", call, 1);
-    const std::string err = errorOf([] { buildEngineFromOnnx(options(fp32Model(), "fail.engine", Capture::kNone)); });
+    const std::string err =
+        errorOf([] { buildEngineFromOnnx(options(fp32Model(), "fail.engine", Capture::kNone)); });
     unsetenv("TRTSTANDIN_FAIL");
-    check(contains(err, std::string(call) + " failed"), std::string("null from ") + call + " → error: " + err);
+    check(contains(err, std::string(call) + " failed"),
+          std::string("null from ") + call + " → error: " + err);
   }
   const BuildOptions ok = options(fp32Model(), "fp32-errors.engine", Capture::kNone);
   buildEngineFromOnnx(ok);
@@ -299,7 +332,8 @@ void testErrorPaths() {
     setenv("TRTSTANDIN_FAIL", call, 1);
     const std::string err = errorOf([&] { TrtEngine::load(ok.enginePath); });
     unsetenv("TRTSTANDIN_FAIL");
-    check(contains(err, call) && contains(err, "failed"), std::string("null from ") + call + " → error: " + err);
+    check(contains(err, call) && contains(err, "failed"),
+          std::string("null from ") + call + " → error: " + err);
   }
   // A plan from another TensorRT version: TensorRT's message reaches the user.
   std::string plan = readFile(ok.enginePath);
@@ -307,21 +341,26 @@ void testErrorPaths() {
   std::memcpy(&plan[16], &other, sizeof other);
   writeFile(g_scratch + "/other-version.engine", plan);
   const std::string versionErr = errorOf([] { TrtEngine::load(g_scratch + "/other-version.engine"); });
-  check(contains(versionErr, "cannot deserialize engine") && contains(versionErr, "Version tag does not match"),
-        "a plan from another version is refused with TensorRT's reason");
+  check(
+      contains(versionErr, "cannot deserialize engine") && contains(versionErr, "Version tag does not match"),
+      "a plan from another version is refused with TensorRT's reason");
   // An Ultralytics .engine: 4-byte length + JSON + plan.
   const std::string meta = "{\"stride\": 32, \"names\": {\"0\": \"person\"}}";
   std::string ultra(4, '\0');
   for (int i = 0; i < 4; ++i) ultra[i] = static_cast<char>((meta.size() >> (8 * i)) & 0xff);
   writeFile(g_scratch + "/ultralytics.engine", ultra + meta + readFile(ok.enginePath));
   std::unique_ptr<TrtEngine> u;
-  check(errorOf([&] { u = TrtEngine::load(g_scratch + "/ultralytics.engine"); }).empty() && u && u->metadata() == meta,
+  check(errorOf([&] { u = TrtEngine::load(g_scratch + "/ultralytics.engine"); }).empty() && u &&
+            u->metadata() == meta,
         "an Ultralytics .engine loads and its metadata is kept");
-  check(contains(errorOf([] { buildEngineFromOnnx(options(g_models + "/missing.onnx", "x.engine", Capture::kNone)); }),
+  check(contains(errorOf([] {
+                   buildEngineFromOnnx(options(g_models + "/missing.onnx", "x.engine", Capture::kNone));
+                 }),
                  "ONNX parse failed"),
         "a missing ONNX file is a parse error");
   check(contains(errorOf([] {
-                   buildEngineFromOnnx(options(g_models + "/yolov8n_int8_dynamic_uint8w.onnx", "dyn.engine", Capture::kNone));
+                   buildEngineFromOnnx(
+                       options(g_models + "/yolov8n_int8_dynamic_uint8w.onnx", "dyn.engine", Capture::kNone));
                  }),
                  "No importer registered for op"),
         "an op TensorRT has no importer for is named");
@@ -333,7 +372,8 @@ void testErrorPaths() {
   writeFile(g_scratch + "/good.cache", "TRT-100300-EntropyCalibration2\nimages: 3c010204\n");
   cal.calibrationCache = g_scratch + "/good.cache";
   BuildReport r;
-  check(errorOf([&] { r = buildEngineFromOnnx(cal); }).empty(), "implicit INT8 with a cache builds (calibrator alive during the build)");
+  check(errorOf([&] { r = buildEngineFromOnnx(cal); }).empty(),
+        "implicit INT8 with a cache builds (calibrator alive during the build)");
   bool warned = false;
   for (const std::string& m : r.messages) warned = warned || contains(m, "Missing scale");
   check(warned, "tensors missing from the cache are reported by the builder");
@@ -356,14 +396,16 @@ void testAtomicWrite() {
   check(readFile(o.enginePath).rfind("TRTSTANDINPLAN01", 0) == 0, "the engine file was replaced by the plan");
   check(filesIn(dir) == std::vector<std::string>{"model.engine"}, "no temp file is left beside it");
   const BuildOptions bad = options(fp32Model(), "no-such-dir/model.engine", Capture::kNone);
-  check(contains(errorOf([&] { buildEngineFromOnnx(bad); }), "cannot write engine"), "an unwritable path is an error");
+  check(contains(errorOf([&] { buildEngineFromOnnx(bad); }), "cannot write engine"),
+        "an unwritable path is an error");
   check(filesIn(g_scratch + "/no-such-dir").empty(), "and nothing is half-written");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "--expect-version-refused") return childExpectVersionRefused(argv[2], argv[3]);
+  if (argc == 4 && std::string(argv[1]) == "--expect-version-refused")
+    return childExpectVersionRefused(argv[2], argv[3]);
   if (argc != 3) {
     std::fprintf(stderr, "usage: %s <models dir> <scratch dir>\n", argv[0]);
     return 2;
@@ -371,8 +413,9 @@ int main(int argc, char** argv) {
   g_models = argv[1];
   g_scratch = argv[2];
   setvbuf(stdout, nullptr, _IOLBF, 0);
-  std::printf("TensorRT runner contract test against the STAND-IN TensorRT %s (checks control flow, never numbers)\n",
-              compiledTensorRtVersion());
+  std::printf(
+      "TensorRT runner contract test against the STAND-IN TensorRT %s (checks control flow, never numbers)\n",
+      compiledTensorRtVersion());
   const std::string self = argv[0];
   const std::vector<std::pair<const char*, std::function<void()>>> tests = {
       {"loader", testLoader},

@@ -15,14 +15,16 @@ bool injectedFailure(const char* call, nvinfer1::ILogger* logger) {
   const std::string list = std::string(",") + env + ",";
   if (list.find(std::string(",") + call + ",") == std::string::npos) return false;
   if (logger != nullptr)
-    logger->log(nvinfer1::ILogger::Severity::kERROR, (std::string("[standin] ") + call + " failed (TRTSTANDIN_FAIL)").c_str());
+    logger->log(nvinfer1::ILogger::Severity::kERROR,
+                (std::string("[standin] ") + call + " failed (TRTSTANDIN_FAIL)").c_str());
   return true;
 }
 
 Network::~Network() {
   if (attachedParsers != 0)
-    contractViolation("INetworkDefinition destroyed while the IParser that fills it is alive "
-                      "(TensorRT requires the parser to be destroyed first)");
+    contractViolation(
+        "INetworkDefinition destroyed while the IParser that fills it is alive "
+        "(TensorRT requires the parser to be destroyed first)");
 }
 
 void Network::log(nvinfer1::ILogger::Severity s, const std::string& msg) const {

@@ -26,7 +26,9 @@ class Layer;
 
 class Tensor final : public nvinfer1::ITensor, public nvinfer1::apiv::standin_stub::StubVTensor {
  public:
-  Tensor(std::string name, DataType type, Dims dims) : name_(std::move(name)), type_(type), dims_(dims) { mImpl = this; }
+  Tensor(std::string name, DataType type, Dims dims) : name_(std::move(name)), type_(type), dims_(dims) {
+    mImpl = this;
+  }
   ~Tensor() override = default;
 
   void setName(char const* name) noexcept override { name_ = name != nullptr ? name : ""; }
@@ -57,7 +59,8 @@ class Tensor final : public nvinfer1::ITensor, public nvinfer1::apiv::standin_st
 
 class Layer final : public nvinfer1::ILayer, public nvinfer1::apiv::standin_stub::StubVLayer {
  public:
-  Layer(std::string name, LayerType type, std::string op) : onnxOp(std::move(op)), name_(std::move(name)), type_(type) {
+  Layer(std::string name, LayerType type, std::string op)
+      : onnxOp(std::move(op)), name_(std::move(name)), type_(type) {
     mLayer = this;
   }
   ~Layer() override = default;
@@ -92,16 +95,19 @@ class Layer final : public nvinfer1::ILayer, public nvinfer1::apiv::standin_stub
   LayerType type_;
 };
 
-class Network final : public nvinfer1::INetworkDefinition, public nvinfer1::apiv::standin_stub::StubVNetworkDefinition {
+class Network final : public nvinfer1::INetworkDefinition,
+                      public nvinfer1::apiv::standin_stub::StubVNetworkDefinition {
  public:
-  Network(nvinfer1::NetworkDefinitionCreationFlags flags, nvinfer1::ILogger* logger) : flags_(flags), logger_(logger) {
+  Network(nvinfer1::NetworkDefinitionCreationFlags flags, nvinfer1::ILogger* logger)
+      : flags_(flags), logger_(logger) {
     mImpl = this;
   }
   ~Network() override;
 
   // Building (used by the stand-in ONNX parser).
   Tensor* addInputTensor(const std::string& name, DataType type, Dims dims);
-  Layer* addLayer(const std::string& name, LayerType type, const std::string& onnxOp, const std::vector<Tensor*>& inputs);
+  Layer* addLayer(const std::string& name, LayerType type, const std::string& onnxOp,
+                  const std::vector<Tensor*>& inputs);
   Tensor* addOutputTensor(Layer* layer, const std::string& name, DataType type, Dims dims);
   Tensor* find(const std::string& name) const;
 
@@ -130,15 +136,31 @@ class Network final : public nvinfer1::INetworkDefinition, public nvinfer1::apiv
   bool unmarkDebug(nvinfer1::ITensor& tensor) noexcept override;
   bool isDebugTensor(nvinfer1::ITensor const& tensor) const noexcept override;
 #if TRTSTANDIN_AT_LEAST(10, 12)
-  bool markUnfusedTensorsAsDebugTensors() noexcept override { unfusedDebug_ = true; return true; }
-  bool unmarkUnfusedTensorsAsDebugTensors() noexcept override { unfusedDebug_ = false; return true; }
+  bool markUnfusedTensorsAsDebugTensors() noexcept override {
+    unfusedDebug_ = true;
+    return true;
+  }
+  bool unmarkUnfusedTensorsAsDebugTensors() noexcept override {
+    unfusedDebug_ = false;
+    return true;
+  }
 #endif
 
-  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
-  const std::vector<Tensor*>& inputs() const { return inputs_; }
-  const std::vector<Tensor*>& outputs() const { return outputs_; }
-  bool unfusedDebug() const { return unfusedDebug_; }
-  nvinfer1::ILogger* logger() const { return logger_; }
+  const std::vector<std::unique_ptr<Layer>>& layers() const {
+    return layers_;
+  }
+  const std::vector<Tensor*>& inputs() const {
+    return inputs_;
+  }
+  const std::vector<Tensor*>& outputs() const {
+    return outputs_;
+  }
+  bool unfusedDebug() const {
+    return unfusedDebug_;
+  }
+  nvinfer1::ILogger* logger() const {
+    return logger_;
+  }
   void log(nvinfer1::ILogger::Severity s, const std::string& msg) const;
   // Set by the parser that fills this network; the stand-in checks it is destroyed first.
   int attachedParsers = 0;

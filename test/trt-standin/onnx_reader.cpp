@@ -40,16 +40,28 @@ class Reader {
   }
   void skip(int wire) {
     switch (wire) {
-      case 0: varint(); return;
-      case 1: advance(8); return;
-      case 2: sub(); return;
-      case 5: advance(4); return;
-      default: throw std::runtime_error("unsupported wire type " + std::to_string(wire));
+      case 0:
+        varint();
+        return;
+      case 1:
+        advance(8);
+        return;
+      case 2:
+        sub();
+        return;
+      case 5:
+        advance(4);
+        return;
+      default:
+        throw std::runtime_error("unsupported wire type " + std::to_string(wire));
     }
   }
   // A repeated int64 field, packed (wire 2) or not (wire 0).
   void int64s(int wire, std::vector<std::int64_t>* out) {
-    if (wire == 0) { out->push_back(static_cast<std::int64_t>(varint())); return; }
+    if (wire == 0) {
+      out->push_back(static_cast<std::int64_t>(varint()));
+      return;
+    }
     Reader r = sub();
     while (!r.done()) out->push_back(static_cast<std::int64_t>(r.varint()));
   }
@@ -69,10 +81,14 @@ OnnxValue readTensorProto(Reader r) {  // initializers and Constant values: name
   int f, w;
   while (!r.done()) {
     r.key(&f, &w);
-    if (f == 1) r.int64s(w, &v.dims);
-    else if (f == 2 && w == 0) v.elemType = static_cast<int>(r.varint());
-    else if (f == 8 && w == 2) v.name = r.str();
-    else r.skip(w);
+    if (f == 1)
+      r.int64s(w, &v.dims);
+    else if (f == 2 && w == 0)
+      v.elemType = static_cast<int>(r.varint());
+    else if (f == 8 && w == 2)
+      v.name = r.str();
+    else
+      r.skip(w);
   }
   return v;
 }
@@ -82,14 +98,19 @@ void readShape(Reader r, OnnxValue* v) {
   int f, w;
   while (!r.done()) {
     r.key(&f, &w);
-    if (f != 1 || w != 2) { r.skip(w); continue; }
+    if (f != 1 || w != 2) {
+      r.skip(w);
+      continue;
+    }
     Reader dim = r.sub();
     std::int64_t value = -1;
     int df, dw;
     while (!dim.done()) {
       dim.key(&df, &dw);
-      if (df == 1 && dw == 0) value = static_cast<std::int64_t>(dim.varint());
-      else dim.skip(dw);
+      if (df == 1 && dw == 0)
+        value = static_cast<std::int64_t>(dim.varint());
+      else
+        dim.skip(dw);
     }
     v->dims.push_back(value);
   }
@@ -100,20 +121,32 @@ OnnxValue readValueInfo(Reader r) {
   int f, w;
   while (!r.done()) {
     r.key(&f, &w);
-    if (f == 1 && w == 2) { v.name = r.str(); continue; }
-    if (f != 2 || w != 2) { r.skip(w); continue; }
+    if (f == 1 && w == 2) {
+      v.name = r.str();
+      continue;
+    }
+    if (f != 2 || w != 2) {
+      r.skip(w);
+      continue;
+    }
     Reader type = r.sub();
     int tf, tw;
     while (!type.done()) {
       type.key(&tf, &tw);
-      if (tf != 1 || tw != 2) { type.skip(tw); continue; }  // tensor_type only
+      if (tf != 1 || tw != 2) {
+        type.skip(tw);
+        continue;
+      }  // tensor_type only
       Reader tensor = type.sub();
       int xf, xw;
       while (!tensor.done()) {
         tensor.key(&xf, &xw);
-        if (xf == 1 && xw == 0) v.elemType = static_cast<int>(tensor.varint());
-        else if (xf == 2 && xw == 2) readShape(tensor.sub(), &v);
-        else tensor.skip(xw);
+        if (xf == 1 && xw == 0)
+          v.elemType = static_cast<int>(tensor.varint());
+        else if (xf == 2 && xw == 2)
+          readShape(tensor.sub(), &v);
+        else
+          tensor.skip(xw);
       }
     }
   }
@@ -129,10 +162,16 @@ void readAttribute(Reader r, OnnxNode* node) {
   int f, w;
   while (!r.done()) {
     r.key(&f, &w);
-    if (f == 1 && w == 2) name = r.str();
-    else if (f == 3 && w == 0) { i = static_cast<std::int64_t>(r.varint()); hasInt = true; }
-    else if (f == 5 && w == 2) { tensor = readTensorProto(r.sub()); hasTensor = true; }
-    else r.skip(w);
+    if (f == 1 && w == 2)
+      name = r.str();
+    else if (f == 3 && w == 0) {
+      i = static_cast<std::int64_t>(r.varint());
+      hasInt = true;
+    } else if (f == 5 && w == 2) {
+      tensor = readTensorProto(r.sub());
+      hasTensor = true;
+    } else
+      r.skip(w);
   }
   if (hasInt) node->ints[name] = i;
   if (hasTensor && name == "value") node->constant = tensor;
@@ -143,15 +182,31 @@ OnnxNode readNode(Reader r) {
   int f, w;
   while (!r.done()) {
     r.key(&f, &w);
-    if (w != 2) { r.skip(w); continue; }
+    if (w != 2) {
+      r.skip(w);
+      continue;
+    }
     switch (f) {
-      case 1: n.inputs.push_back(r.str()); break;
-      case 2: n.outputs.push_back(r.str()); break;
-      case 3: n.name = r.str(); break;
-      case 4: n.opType = r.str(); break;
-      case 5: readAttribute(r.sub(), &n); break;
-      case 7: n.domain = r.str(); break;
-      default: r.skip(w);
+      case 1:
+        n.inputs.push_back(r.str());
+        break;
+      case 2:
+        n.outputs.push_back(r.str());
+        break;
+      case 3:
+        n.name = r.str();
+        break;
+      case 4:
+        n.opType = r.str();
+        break;
+      case 5:
+        readAttribute(r.sub(), &n);
+        break;
+      case 7:
+        n.domain = r.str();
+        break;
+      default:
+        r.skip(w);
     }
   }
   return n;
@@ -162,14 +217,28 @@ OnnxGraph readGraph(Reader r) {
   int f, w;
   while (!r.done()) {
     r.key(&f, &w);
-    if (w != 2) { r.skip(w); continue; }
+    if (w != 2) {
+      r.skip(w);
+      continue;
+    }
     switch (f) {
-      case 1: g.nodes.push_back(readNode(r.sub())); break;
-      case 5: g.initializers.push_back(readTensorProto(r.sub())); break;
-      case 11: g.inputs.push_back(readValueInfo(r.sub())); break;
-      case 12: g.outputs.push_back(readValueInfo(r.sub())); break;
-      case 13: g.valueInfo.push_back(readValueInfo(r.sub())); break;
-      default: r.skip(w);
+      case 1:
+        g.nodes.push_back(readNode(r.sub()));
+        break;
+      case 5:
+        g.initializers.push_back(readTensorProto(r.sub()));
+        break;
+      case 11:
+        g.inputs.push_back(readValueInfo(r.sub()));
+        break;
+      case 12:
+        g.outputs.push_back(readValueInfo(r.sub()));
+        break;
+      case 13:
+        g.valueInfo.push_back(readValueInfo(r.sub()));
+        break;
+      default:
+        r.skip(w);
     }
   }
   return g;
@@ -184,8 +253,11 @@ OnnxGraph readOnnx(const std::string& bytes) {
   OnnxGraph g;
   while (!model.done()) {
     model.key(&f, &w);
-    if (f == 7 && w == 2) { g = readGraph(model.sub()); found = true; }
-    else model.skip(w);
+    if (f == 7 && w == 2) {
+      g = readGraph(model.sub());
+      found = true;
+    } else
+      model.skip(w);
   }
   if (!found) throw std::runtime_error("no graph in the model");
   return g;

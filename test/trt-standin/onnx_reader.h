@@ -13,9 +13,9 @@ namespace trtstandin {
 
 struct OnnxValue {
   std::string name;
-  int elemType = 0;                 // TensorProto.DataType; 0 when unknown
+  int elemType = 0;  // TensorProto.DataType; 0 when unknown
   bool hasShape = false;
-  std::vector<std::int64_t> dims;   // -1 for a symbolic or missing dim
+  std::vector<std::int64_t> dims;  // -1 for a symbolic or missing dim
 };
 
 struct OnnxNode {

@@ -25,26 +25,64 @@ using Severity = nvinfer1::ILogger::Severity;
 
 const std::map<std::string, LayerType>& opTable() {
   static const std::map<std::string, LayerType> table = {
-      {"Conv", LayerType::kCONVOLUTION}, {"ConvTranspose", LayerType::kDECONVOLUTION},
-      {"Relu", LayerType::kACTIVATION}, {"Sigmoid", LayerType::kACTIVATION}, {"Tanh", LayerType::kACTIVATION},
-      {"LeakyRelu", LayerType::kACTIVATION}, {"Clip", LayerType::kACTIVATION}, {"HardSigmoid", LayerType::kACTIVATION},
-      {"Elu", LayerType::kACTIVATION}, {"Softplus", LayerType::kACTIVATION}, {"HardSwish", LayerType::kACTIVATION},
-      {"Add", LayerType::kELEMENTWISE}, {"Sub", LayerType::kELEMENTWISE}, {"Mul", LayerType::kELEMENTWISE},
-      {"Div", LayerType::kELEMENTWISE}, {"Pow", LayerType::kELEMENTWISE}, {"Max", LayerType::kELEMENTWISE},
-      {"Min", LayerType::kELEMENTWISE}, {"Equal", LayerType::kELEMENTWISE}, {"Greater", LayerType::kELEMENTWISE},
-      {"Less", LayerType::kELEMENTWISE}, {"MaxPool", LayerType::kPOOLING}, {"AveragePool", LayerType::kPOOLING},
-      {"GlobalAveragePool", LayerType::kPOOLING}, {"GlobalMaxPool", LayerType::kPOOLING},
-      {"Concat", LayerType::kCONCATENATION}, {"Reshape", LayerType::kSHUFFLE}, {"Transpose", LayerType::kSHUFFLE},
-      {"Flatten", LayerType::kSHUFFLE}, {"Squeeze", LayerType::kSHUFFLE}, {"Unsqueeze", LayerType::kSHUFFLE},
-      {"Slice", LayerType::kSLICE}, {"Split", LayerType::kSLICE}, {"Resize", LayerType::kRESIZE},
-      {"Upsample", LayerType::kRESIZE}, {"Softmax", LayerType::kSOFTMAX}, {"MatMul", LayerType::kMATRIX_MULTIPLY},
-      {"Gemm", LayerType::kMATRIX_MULTIPLY}, {"Gather", LayerType::kGATHER}, {"Shape", LayerType::kSHAPE},
-      {"Constant", LayerType::kCONSTANT}, {"QuantizeLinear", LayerType::kQUANTIZE},
-      {"DequantizeLinear", LayerType::kDEQUANTIZE}, {"Cast", LayerType::kCAST}, {"Identity", LayerType::kIDENTITY},
-      {"ReduceMean", LayerType::kREDUCE}, {"ReduceMax", LayerType::kREDUCE}, {"ReduceSum", LayerType::kREDUCE},
-      {"Exp", LayerType::kUNARY}, {"Log", LayerType::kUNARY}, {"Sqrt", LayerType::kUNARY}, {"Abs", LayerType::kUNARY},
-      {"Neg", LayerType::kUNARY}, {"Erf", LayerType::kUNARY}, {"Pad", LayerType::kPADDING},
-      {"TopK", LayerType::kTOPK}, {"Where", LayerType::kSELECT}, {"BatchNormalization", LayerType::kSCALE},
+      {"Conv", LayerType::kCONVOLUTION},
+      {"ConvTranspose", LayerType::kDECONVOLUTION},
+      {"Relu", LayerType::kACTIVATION},
+      {"Sigmoid", LayerType::kACTIVATION},
+      {"Tanh", LayerType::kACTIVATION},
+      {"LeakyRelu", LayerType::kACTIVATION},
+      {"Clip", LayerType::kACTIVATION},
+      {"HardSigmoid", LayerType::kACTIVATION},
+      {"Elu", LayerType::kACTIVATION},
+      {"Softplus", LayerType::kACTIVATION},
+      {"HardSwish", LayerType::kACTIVATION},
+      {"Add", LayerType::kELEMENTWISE},
+      {"Sub", LayerType::kELEMENTWISE},
+      {"Mul", LayerType::kELEMENTWISE},
+      {"Div", LayerType::kELEMENTWISE},
+      {"Pow", LayerType::kELEMENTWISE},
+      {"Max", LayerType::kELEMENTWISE},
+      {"Min", LayerType::kELEMENTWISE},
+      {"Equal", LayerType::kELEMENTWISE},
+      {"Greater", LayerType::kELEMENTWISE},
+      {"Less", LayerType::kELEMENTWISE},
+      {"MaxPool", LayerType::kPOOLING},
+      {"AveragePool", LayerType::kPOOLING},
+      {"GlobalAveragePool", LayerType::kPOOLING},
+      {"GlobalMaxPool", LayerType::kPOOLING},
+      {"Concat", LayerType::kCONCATENATION},
+      {"Reshape", LayerType::kSHUFFLE},
+      {"Transpose", LayerType::kSHUFFLE},
+      {"Flatten", LayerType::kSHUFFLE},
+      {"Squeeze", LayerType::kSHUFFLE},
+      {"Unsqueeze", LayerType::kSHUFFLE},
+      {"Slice", LayerType::kSLICE},
+      {"Split", LayerType::kSLICE},
+      {"Resize", LayerType::kRESIZE},
+      {"Upsample", LayerType::kRESIZE},
+      {"Softmax", LayerType::kSOFTMAX},
+      {"MatMul", LayerType::kMATRIX_MULTIPLY},
+      {"Gemm", LayerType::kMATRIX_MULTIPLY},
+      {"Gather", LayerType::kGATHER},
+      {"Shape", LayerType::kSHAPE},
+      {"Constant", LayerType::kCONSTANT},
+      {"QuantizeLinear", LayerType::kQUANTIZE},
+      {"DequantizeLinear", LayerType::kDEQUANTIZE},
+      {"Cast", LayerType::kCAST},
+      {"Identity", LayerType::kIDENTITY},
+      {"ReduceMean", LayerType::kREDUCE},
+      {"ReduceMax", LayerType::kREDUCE},
+      {"ReduceSum", LayerType::kREDUCE},
+      {"Exp", LayerType::kUNARY},
+      {"Log", LayerType::kUNARY},
+      {"Sqrt", LayerType::kUNARY},
+      {"Abs", LayerType::kUNARY},
+      {"Neg", LayerType::kUNARY},
+      {"Erf", LayerType::kUNARY},
+      {"Pad", LayerType::kPADDING},
+      {"TopK", LayerType::kTOPK},
+      {"Where", LayerType::kSELECT},
+      {"BatchNormalization", LayerType::kSCALE},
   };
   return table;
 }
@@ -52,15 +90,25 @@ const std::map<std::string, LayerType>& opTable() {
 DataType typeOf(int onnxElemType, bool* ok) {
   *ok = true;
   switch (onnxElemType) {
-    case 1: return DataType::kFLOAT;
-    case 2: return DataType::kUINT8;
-    case 3: return DataType::kINT8;
-    case 6: return DataType::kINT32;
-    case 7: return DataType::kINT64;
-    case 9: return DataType::kBOOL;
-    case 10: return DataType::kHALF;
-    case 16: return DataType::kBF16;
-    default: *ok = false; return DataType::kFLOAT;
+    case 1:
+      return DataType::kFLOAT;
+    case 2:
+      return DataType::kUINT8;
+    case 3:
+      return DataType::kINT8;
+    case 6:
+      return DataType::kINT32;
+    case 7:
+      return DataType::kINT64;
+    case 9:
+      return DataType::kBOOL;
+    case 10:
+      return DataType::kHALF;
+    case 16:
+      return DataType::kBF16;
+    default:
+      *ok = false;
+      return DataType::kFLOAT;
   }
 }
 
@@ -71,7 +119,9 @@ Dims dimsOf(const std::vector<std::int64_t>& v) {
   return d;
 }
 
-bool isIntType(DataType t) { return t == DataType::kINT32 || t == DataType::kINT64 || t == DataType::kBOOL; }
+bool isIntType(DataType t) {
+  return t == DataType::kINT32 || t == DataType::kINT64 || t == DataType::kBOOL;
+}
 
 class ParserError final : public nvonnxparser::standin_stub::StubIParserError {
  public:
@@ -101,7 +151,9 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
 
   bool parseFromFile(const char* path, int /*verbosity*/) noexcept override {
     std::ifstream in(path != nullptr ? path : "", std::ios::binary);
-    if (!in) return error(nvonnxparser::ErrorCode::kMODEL_DESERIALIZE_FAILED, std::string("Failed to open file: ") + (path ? path : "(null)"));
+    if (!in)
+      return error(nvonnxparser::ErrorCode::kMODEL_DESERIALIZE_FAILED,
+                   std::string("Failed to open file: ") + (path ? path : "(null)"));
     std::stringstream ss;
     ss << in.rdbuf();
     return parse(ss.str());
@@ -114,11 +166,13 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
     return i >= 0 && i < getNbErrors() ? errors_[static_cast<std::size_t>(i)].get() : nullptr;
   }
   void clearErrors() noexcept override { errors_.clear(); }
-  bool supportsOperator(const char* op) const noexcept override { return op != nullptr && opTable().count(op) != 0; }
+  bool supportsOperator(const char* op) const noexcept override {
+    return op != nullptr && opTable().count(op) != 0;
+  }
 
  private:
-  bool error(nvonnxparser::ErrorCode code, const std::string& desc, const std::string& node = "", const std::string& op = "",
-             int index = -1) {
+  bool error(nvonnxparser::ErrorCode code, const std::string& desc, const std::string& node = "",
+             const std::string& op = "", int index = -1) {
     errors_.push_back(std::make_unique<ParserError>(code, desc, node, op, index));
     if (logger_ != nullptr) logger_->log(Severity::kERROR, ("ModelImporter: " + desc).c_str());
     return false;
@@ -129,7 +183,8 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
     try {
       g = readOnnx(bytes);
     } catch (const std::exception& e) {
-      return error(nvonnxparser::ErrorCode::kMODEL_DESERIALIZE_FAILED, std::string("Failed to parse ONNX model: ") + e.what());
+      return error(nvonnxparser::ErrorCode::kMODEL_DESERIALIZE_FAILED,
+                   std::string("Failed to parse ONNX model: ") + e.what());
     }
     std::unordered_map<std::string, const OnnxValue*> info;
     for (const auto* list : {&g.valueInfo, &g.outputs, &g.inputs})
@@ -141,7 +196,9 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
       if (initializers.count(in.name)) continue;
       bool ok;
       const DataType t = typeOf(in.elemType, &ok);
-      if (!ok || !in.hasShape) return error(nvonnxparser::ErrorCode::kINVALID_GRAPH, "input " + in.name + " has no tensor type or shape");
+      if (!ok || !in.hasShape)
+        return error(nvonnxparser::ErrorCode::kINVALID_GRAPH,
+                     "input " + in.name + " has no tensor type or shape");
       net_->addInputTensor(in.name, t, dimsOf(in.dims));
     }
     for (std::size_t k = 0; k < g.nodes.size(); ++k) {
@@ -149,16 +206,19 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
       const std::string name = n.name.empty() ? n.opType + "_" + std::to_string(k) : n.name;
       auto op = opTable().find(n.opType);
       if (op == opTable().end() || (!n.domain.empty() && n.domain != "ai.onnx"))
-        return error(nvonnxparser::ErrorCode::kUNSUPPORTED_NODE, "No importer registered for op: " + n.opType, name, n.opType,
-                     static_cast<int>(k));
+        return error(nvonnxparser::ErrorCode::kUNSUPPORTED_NODE, "No importer registered for op: " + n.opType,
+                     name, n.opType, static_cast<int>(k));
       std::vector<Tensor*> inputs;
       for (const std::string& i : n.inputs) {
-        if (i.empty()) { inputs.push_back(nullptr); continue; }
+        if (i.empty()) {
+          inputs.push_back(nullptr);
+          continue;
+        }
         Tensor* t = net_->find(i);
         if (t == nullptr) t = constantFor(i, initializers);
         if (t == nullptr)
-          return error(nvonnxparser::ErrorCode::kINVALID_GRAPH, "tensor " + i + " is used before it is produced", name, n.opType,
-                       static_cast<int>(k));
+          return error(nvonnxparser::ErrorCode::kINVALID_GRAPH,
+                       "tensor " + i + " is used before it is produced", name, n.opType, static_cast<int>(k));
         inputs.push_back(t);
       }
       Layer* layer = net_->addLayer(name, op->second, n.opType, inputs);
@@ -167,13 +227,17 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
         Tensor* t = addOutput(layer, n, o, info);
         if (t == nullptr)
           return error(nvonnxparser::ErrorCode::kINVALID_GRAPH,
-                       "[standin] no shape for tensor " + o + " (the stand-in parser reads shapes from value_info; run "
-                       "onnx.shape_inference on the model)", name, n.opType, static_cast<int>(k));
+                       "[standin] no shape for tensor " + o +
+                           " (the stand-in parser reads shapes from value_info; run "
+                           "onnx.shape_inference on the model)",
+                       name, n.opType, static_cast<int>(k));
       }
     }
     for (const OnnxValue& out : g.outputs) {
       Tensor* t = net_->find(out.name);
-      if (t == nullptr) return error(nvonnxparser::ErrorCode::kINVALID_GRAPH, "graph output " + out.name + " is never produced");
+      if (t == nullptr)
+        return error(nvonnxparser::ErrorCode::kINVALID_GRAPH,
+                     "graph output " + out.name + " is never produced");
       t->graphOutput = true;
       net_->markOutput(*t);
     }
@@ -181,7 +245,8 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
   }
 
   // Initializers become constant layers the first time a node reads them.
-  Tensor* constantFor(const std::string& name, const std::unordered_map<std::string, const OnnxValue*>& initializers) {
+  Tensor* constantFor(const std::string& name,
+                      const std::unordered_map<std::string, const OnnxValue*>& initializers) {
     auto it = initializers.find(name);
     if (it == initializers.end()) return nullptr;
     bool ok;
@@ -212,7 +277,10 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
     } else if (n.opType == "Shape") {
       type = DataType::kINT64;
       ok = true;
-      if (!known && first != nullptr) { dims = {first->dims().nbDims}; known = true; }
+      if (!known && first != nullptr) {
+        dims = {first->dims().nbDims};
+        known = true;
+      }
     } else if (n.opType == "QuantizeLinear") {
       type = DataType::kINT8;  // TensorRT quantises to INT8 whatever the ONNX zero point's type
       ok = true;
@@ -224,8 +292,9 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
     }
     if (!ok && first != nullptr) type = first->type();
     // Element-wise single-input ops keep their input's shape when value_info lacks it.
-    const bool sameShape = n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear" || n.opType == "Cast" ||
-                           n.opType == "Identity" || layer->type() == LayerType::kACTIVATION || layer->type() == LayerType::kUNARY;
+    const bool sameShape = n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear" ||
+                           n.opType == "Cast" || n.opType == "Identity" ||
+                           layer->type() == LayerType::kACTIVATION || layer->type() == LayerType::kUNARY;
     if (!known && sameShape && first != nullptr) {
       for (int i = 0; i < first->dims().nbDims; ++i) dims.push_back(first->dims().d[i]);
       known = true;
@@ -248,12 +317,16 @@ class Parser final : public nvonnxparser::standin_stub::StubIParser {
 }  // namespace
 }  // namespace trtstandin
 
-extern "C" TENSORRTAPI void* createNvOnnxParser_INTERNAL(void* network, void* logger, int /*version*/) noexcept {
+extern "C" TENSORRTAPI void* createNvOnnxParser_INTERNAL(void* network, void* logger,
+                                                         int /*version*/) noexcept {
   auto* log = static_cast<nvinfer1::ILogger*>(logger);
   if (trtstandin::injectedFailure("createParser", log)) return nullptr;
   auto* net = dynamic_cast<trtstandin::Network*>(static_cast<nvinfer1::INetworkDefinition*>(network));
-  if (net == nullptr) trtstandin::contractViolation("createParser: the network was not created by the stand-in builder");
+  if (net == nullptr)
+    trtstandin::contractViolation("createParser: the network was not created by the stand-in builder");
   return static_cast<nvonnxparser::IParser*>(new trtstandin::Parser(net, log));
 }
 
-extern "C" TENSORRTAPI int getNvOnnxParserVersion() noexcept { return NV_ONNX_PARSER_VERSION; }
+extern "C" TENSORRTAPI int getNvOnnxParserVersion() noexcept {
+  return NV_ONNX_PARSER_VERSION;
+}

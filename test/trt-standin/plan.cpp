@@ -11,7 +11,10 @@ constexpr char kMagic[] = "TRTSTANDINPLAN01";  // 16 bytes
 class Writer {
  public:
   void i64(std::int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
-  void str(const std::string& s) { i64(static_cast<std::int64_t>(s.size())); out += s; }
+  void str(const std::string& s) {
+    i64(static_cast<std::int64_t>(s.size()));
+    out += s;
+  }
   void tensor(const PlanTensor& t) {
     str(t.name);
     i64(t.type);

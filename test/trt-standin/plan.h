@@ -13,20 +13,20 @@ namespace trtstandin {
 
 struct PlanTensor {
   std::string name;
-  std::int32_t type = 0;            // nvinfer1::DataType
-  std::vector<std::int64_t> dims;   // -1: dynamic (set by setInputShape)
+  std::int32_t type = 0;           // nvinfer1::DataType
+  std::vector<std::int64_t> dims;  // -1: dynamic (set by setInputShape)
 };
 
 struct PlanLayer {
-  std::string name;                 // TensorRT layer name (the ONNX node name of its main layer)
-  std::string layerType;            // e.g. "Convolution"
-  std::string metadata;             // "[ONNX Layer: a]" entries joined by \x1E (10.x) or \x1F (11.x)
+  std::string name;                         // TensorRT layer name (the ONNX node name of its main layer)
+  std::string layerType;                    // e.g. "Convolution"
+  std::string metadata;                     // "[ONNX Layer: a]" entries joined by \x1E (10.x) or \x1F (11.x)
   std::vector<PlanTensor> inputs, outputs;  // engine names: ONNX names, or internal names for debug tensors
 };
 
 struct Plan {
-  std::int64_t version = 0;         // NV_TENSORRT_VERSION of the stand-in that built it
-  bool detailed = false;            // ProfilingVerbosity::kDETAILED
+  std::int64_t version = 0;  // NV_TENSORRT_VERSION of the stand-in that built it
+  bool detailed = false;     // ProfilingVerbosity::kDETAILED
   bool int8 = false;
   std::vector<PlanTensor> inputs, outputs, debug;
   std::map<std::string, std::vector<std::int64_t>> profile;  // dynamic input → the one shape allowed

@@ -34,22 +34,37 @@ std::int64_t volumeOf(const std::vector<std::int64_t>& d) {
 
 std::size_t elementBytes(std::int32_t type) {
   switch (static_cast<DataType>(type)) {
-    case DataType::kFLOAT: case DataType::kINT32: return 4;
-    case DataType::kHALF: case DataType::kBF16: return 2;
-    case DataType::kINT8: case DataType::kUINT8: case DataType::kBOOL: return 1;
-    case DataType::kINT64: return 8;
-    default: return 1;
+    case DataType::kFLOAT:
+    case DataType::kINT32:
+      return 4;
+    case DataType::kHALF:
+    case DataType::kBF16:
+      return 2;
+    case DataType::kINT8:
+    case DataType::kUINT8:
+    case DataType::kBOOL:
+      return 1;
+    case DataType::kINT64:
+      return 8;
+    default:
+      return 1;
   }
 }
 
 const char* formatDesc(std::int32_t type) {
   switch (static_cast<DataType>(type)) {
-    case DataType::kFLOAT: return "Row major linear FP32 format (kLINEAR)";
-    case DataType::kHALF: return "Row major linear FP16 format (kLINEAR)";
-    case DataType::kINT8: return "Row major linear INT8 format (kLINEAR)";
-    case DataType::kINT32: return "Row major linear INT32 format (kLINEAR)";
-    case DataType::kINT64: return "Row major linear INT64 format (kLINEAR)";
-    default: return "Row major linear format (kLINEAR)";
+    case DataType::kFLOAT:
+      return "Row major linear FP32 format (kLINEAR)";
+    case DataType::kHALF:
+      return "Row major linear FP16 format (kLINEAR)";
+    case DataType::kINT8:
+      return "Row major linear INT8 format (kLINEAR)";
+    case DataType::kINT32:
+      return "Row major linear INT32 format (kLINEAR)";
+    case DataType::kINT64:
+      return "Row major linear INT64 format (kLINEAR)";
+    default:
+      return "Row major linear format (kLINEAR)";
   }
 }
 
@@ -63,9 +78,15 @@ Dims toDims(const std::vector<std::int64_t>& v) {
 std::string jsonString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
-    else if (c < 0x20) { char buf[8]; std::snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
-    else out += static_cast<char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else
+      out += static_cast<char>(c);
   }
   return out + "\"";
 }
@@ -73,7 +94,8 @@ std::string jsonString(const std::string& s) {
 class Runtime;
 class Engine;
 
-class Context final : public nvinfer1::IExecutionContext, public nvinfer1::apiv::standin_stub::StubVExecutionContext {
+class Context final : public nvinfer1::IExecutionContext,
+                      public nvinfer1::apiv::standin_stub::StubVExecutionContext {
  public:
   explicit Context(Engine* engine);
   ~Context() override;
@@ -82,14 +104,27 @@ class Context final : public nvinfer1::IExecutionContext, public nvinfer1::apiv:
   Dims getTensorShape(char const* name) const noexcept override;
   bool setTensorAddress(char const* name, void* data) noexcept override;
   bool enqueueV3(cudaStream_t stream) noexcept override;
-  bool setDebugListener(nvinfer1::IDebugListener* l) noexcept override { listener_ = l; return true; }
+  bool setDebugListener(nvinfer1::IDebugListener* l) noexcept override {
+    listener_ = l;
+    return true;
+  }
   nvinfer1::IDebugListener* getDebugListener() noexcept override { return listener_; }
   bool setTensorDebugState(char const* name, bool flag) noexcept override;
-  bool getDebugState(char const* name) const noexcept override { return name != nullptr && debugOn_.count(name) != 0; }
-  bool setAllTensorsDebugState(bool flag) noexcept override { allDebug_ = flag; return true; }
+  bool getDebugState(char const* name) const noexcept override {
+    return name != nullptr && debugOn_.count(name) != 0;
+  }
+  bool setAllTensorsDebugState(bool flag) noexcept override {
+    allDebug_ = flag;
+    return true;
+  }
 #if TRTSTANDIN_AT_LEAST(10, 12)
-  bool setUnfusedTensorsDebugState(bool flag) noexcept override { unfusedDebug_ = flag; return true; }
-  bool getUnfusedTensorsDebugState() const noexcept override { return unfusedDebug_; }
+  bool setUnfusedTensorsDebugState(bool flag) noexcept override {
+    unfusedDebug_ = flag;
+    return true;
+  }
+  bool getUnfusedTensorsDebugState() const noexcept override {
+    return unfusedDebug_;
+  }
 #endif
   const nvinfer1::ICudaEngine& getEngine() const noexcept override;
 
@@ -105,13 +140,18 @@ class Context final : public nvinfer1::IExecutionContext, public nvinfer1::apiv:
   std::map<std::string, void*> addresses_;
 };
 
-class Inspector final : public nvinfer1::IEngineInspector, public nvinfer1::apiv::standin_stub::StubVEngineInspector {
+class Inspector final : public nvinfer1::IEngineInspector,
+                        public nvinfer1::apiv::standin_stub::StubVEngineInspector {
  public:
   explicit Inspector(const Engine* engine) : engine_(engine) { mImpl = this; }
   nvinfer1::IEngineInspector* getPImpl() noexcept override { return this; }
-  bool setExecutionContext(nvinfer1::IExecutionContext const* c) noexcept override { context_ = c; return true; }
+  bool setExecutionContext(nvinfer1::IExecutionContext const* c) noexcept override {
+    context_ = c;
+    return true;
+  }
   nvinfer1::IExecutionContext const* getExecutionContext() const noexcept override { return context_; }
-  char const* getLayerInformation(int32_t index, nvinfer1::LayerInformationFormat format) const noexcept override;
+  char const* getLayerInformation(int32_t index,
+                                  nvinfer1::LayerInformationFormat format) const noexcept override;
   char const* getEngineInformation(nvinfer1::LayerInformationFormat format) const noexcept override;
 
  private:
@@ -126,7 +166,8 @@ class Engine final : public nvinfer1::ICudaEngine, public nvinfer1::apiv::standi
   Engine(Runtime* runtime, Plan plan);
   ~Engine() override;
 
-  nvinfer1::IExecutionContext* createExecutionContext(nvinfer1::ExecutionContextAllocationStrategy) noexcept override {
+  nvinfer1::IExecutionContext* createExecutionContext(
+      nvinfer1::ExecutionContextAllocationStrategy) noexcept override {
     if (injectedFailure("createExecutionContext", logger())) return nullptr;
     return new Context(this);
   }
@@ -151,12 +192,15 @@ class Engine final : public nvinfer1::ICudaEngine, public nvinfer1::apiv::standi
     const PlanTensor* t = io(name);
     return t == nullptr ? nullptr : formatDesc(t->type);
   }
-  int32_t getNbIOTensors() const noexcept override { return static_cast<int32_t>(plan.inputs.size() + plan.outputs.size()); }
+  int32_t getNbIOTensors() const noexcept override {
+    return static_cast<int32_t>(plan.inputs.size() + plan.outputs.size());
+  }
   char const* getIOTensorName(int32_t i) const noexcept override {
     const std::size_t k = static_cast<std::size_t>(i);
     if (i < 0) return nullptr;
     if (k < plan.inputs.size()) return plan.inputs[k].name.c_str();
-    if (k < plan.inputs.size() + plan.outputs.size()) return plan.outputs[k - plan.inputs.size()].name.c_str();
+    if (k < plan.inputs.size() + plan.outputs.size())
+      return plan.outputs[k - plan.inputs.size()].name.c_str();
     return nullptr;
   }
   int32_t getNbLayers() const noexcept override { return static_cast<int32_t>(plan.layers.size()); }
@@ -196,10 +240,11 @@ class Runtime final : public nvinfer1::IRuntime, public nvinfer1::apiv::standin_
       return nullptr;
     }
     if (plan.version != NV_TENSORRT_VERSION) {
-      log(Severity::kERROR, "Error Code 1: Serialization (Serialization assertion stdVersionRead == "
-                            "kSERIALIZATION_VERSION failed.Version tag does not match. Note: Current Version: " +
-                                std::to_string(NV_TENSORRT_VERSION) + ", Serialized Engine Version: " +
-                                std::to_string(plan.version) + ")");
+      log(Severity::kERROR,
+          "Error Code 1: Serialization (Serialization assertion stdVersionRead == "
+          "kSERIALIZATION_VERSION failed.Version tag does not match. Note: Current Version: " +
+              std::to_string(NV_TENSORRT_VERSION) +
+              ", Serialized Engine Version: " + std::to_string(plan.version) + ")");
       return nullptr;
     }
     return new Engine(this, std::move(plan));
@@ -226,16 +271,22 @@ Engine::~Engine() {
   --runtime_->liveEngines;
 }
 
-ILogger* Engine::logger() const { return runtime_->getLogger(); }
+ILogger* Engine::logger() const {
+  return runtime_->getLogger();
+}
 
 Context::Context(Engine* engine) : engine_(engine) {
   mImpl = this;
   ++engine_->liveContexts;
 }
 
-Context::~Context() { --engine_->liveContexts; }
+Context::~Context() {
+  --engine_->liveContexts;
+}
 
-const nvinfer1::ICudaEngine& Context::getEngine() const noexcept { return *engine_; }
+const nvinfer1::ICudaEngine& Context::getEngine() const noexcept {
+  return *engine_;
+}
 
 bool Context::fail(const std::string& msg) const {
   if (ILogger* l = engine_->logger()) l->log(Severity::kERROR, msg.c_str());
@@ -248,15 +299,17 @@ bool Context::setInputShape(char const* name, Dims const& dims) noexcept {
     return fail(std::string("IExecutionContext::setInputShape: Error Code 3: API Usage Error (") +
                 (name != nullptr ? name : "(null)") + " is not an input tensor of the engine)");
   if (dims.nbDims != static_cast<int32_t>(t->dims.size()))
-    return fail("IExecutionContext::setInputShape: Error Code 3: rank " + std::to_string(dims.nbDims) + " given for " +
-                t->name + ", the engine expects " + std::to_string(t->dims.size()));
+    return fail("IExecutionContext::setInputShape: Error Code 3: rank " + std::to_string(dims.nbDims) +
+                " given for " + t->name + ", the engine expects " + std::to_string(t->dims.size()));
   std::vector<std::int64_t> shape;
   auto profile = engine_->plan.profile.find(t->name);
   for (int i = 0; i < dims.nbDims; ++i) {
-    const std::int64_t want = t->dims[i] >= 0 ? t->dims[i] : (profile != engine_->plan.profile.end() ? profile->second[i] : -1);
+    const std::int64_t want =
+        t->dims[i] >= 0 ? t->dims[i] : (profile != engine_->plan.profile.end() ? profile->second[i] : -1);
     if (dims.d[i] != want)
-      return fail("IExecutionContext::setInputShape: Error Code 3: dim " + std::to_string(i) + " of " + t->name + " is " +
-                  std::to_string(dims.d[i]) + ", outside the optimization profile (" + std::to_string(want) + ")");
+      return fail("IExecutionContext::setInputShape: Error Code 3: dim " + std::to_string(i) + " of " +
+                  t->name + " is " + std::to_string(dims.d[i]) + ", outside the optimization profile (" +
+                  std::to_string(want) + ")");
     shape.push_back(dims.d[i]);
   }
   shapes_[t->name] = shape;
@@ -270,7 +323,8 @@ Dims Context::getTensorShape(char const* name) const noexcept {
   if (it != shapes_.end()) return toDims(it->second);
   std::vector<std::int64_t> dims = t->dims;
   // Stand-in shape propagation: a dynamic leading (batch) dim of an output takes the profile's.
-  if (!dims.empty() && dims[0] < 0 && !engine_->plan.profile.empty()) dims[0] = engine_->plan.profile.begin()->second[0];
+  if (!dims.empty() && dims[0] < 0 && !engine_->plan.profile.empty())
+    dims[0] = engine_->plan.profile.begin()->second[0];
   return toDims(dims);
 }
 
@@ -284,8 +338,10 @@ bool Context::setTensorAddress(char const* name, void* data) noexcept {
 
 bool Context::setTensorDebugState(char const* name, bool flag) noexcept {
   if (name == nullptr) return false;
-  if (flag) debugOn_.insert(name);
-  else debugOn_.erase(name);
+  if (flag)
+    debugOn_.insert(name);
+  else
+    debugOn_.erase(name);
   return true;
 }
 
@@ -310,14 +366,16 @@ bool Context::reportDebugTensor(const PlanTensor& t, cudaStream_t stream) const 
   void* buffer = nullptr;
   if (cudaMalloc(&buffer, bytes) != cudaSuccess) return fail("debug tensor " + t.name + ": out of memory");
   fill(t, buffer, bytes);
-  const bool ok = listener_->processDebugTensor(buffer, nvinfer1::TensorLocation::kDEVICE, static_cast<DataType>(t.type),
-                                                toDims(t.dims), t.name.c_str(), stream);
+  const bool ok =
+      listener_->processDebugTensor(buffer, nvinfer1::TensorLocation::kDEVICE, static_cast<DataType>(t.type),
+                                    toDims(t.dims), t.name.c_str(), stream);
   // TensorRT may reuse this memory as soon as the callback returns.
   const bool stillQueued = trtstandin_pendingReads(buffer, bytes);
   if (stillQueued) trtstandin_flushStream(stream);  // keep the process sane; the enqueue fails below
   cudaFree(buffer);
   if (stillQueued)
-    return fail("[standin] a copy of debug tensor " + t.name + " was still queued when processDebugTensor returned; " +
+    return fail("[standin] a copy of debug tensor " + t.name +
+                " was still queued when processDebugTensor returned; " +
                 "the buffer is only valid during the callback (synchronise the stream inside it)");
   if (!ok) return fail("[standin] processDebugTensor returned false for " + t.name);
   return true;
@@ -332,11 +390,14 @@ bool Context::enqueueV3(cudaStream_t stream) noexcept {
     for (const PlanTensor& t : *list) {
       auto a = addresses_.find(t.name);
       if (a == addresses_.end() || a->second == nullptr)
-        return fail("IExecutionContext::enqueueV3: Error Code 3: API Usage Error (Parameter check failed, condition: "
-                    "address is not set for " + std::string(isInput ? "input" : "output") + " tensor " + t.name +
-                    ". Call setInputTensorAddress or setTensorAddress before enqueue/execute.)");
+        return fail(
+            "IExecutionContext::enqueueV3: Error Code 3: API Usage Error (Parameter check failed, condition: "
+            "address is not set for " +
+            std::string(isInput ? "input" : "output") + " tensor " + t.name +
+            ". Call setInputTensorAddress or setTensorAddress before enqueue/execute.)");
       if (isInput && volumeOf(t.dims) < 0 && shapes_.count(t.name) == 0)
-        return fail("IExecutionContext::enqueueV3: Error Code 3: the shape of dynamic input " + t.name + " was not set");
+        return fail("IExecutionContext::enqueueV3: Error Code 3: the shape of dynamic input " + t.name +
+                    " was not set");
       const Dims d = getTensorShape(t.name.c_str());
       std::int64_t n = 1;
       for (int i = 0; i < d.nbDims; ++i) n *= d.d[i];
@@ -369,14 +430,15 @@ std::string Inspector::layerJson(const PlanLayer& l) const {
     for (std::size_t i = 0; i < ts.size(); ++i) {
       if (i > 0) s += ",";
       s += "{\"Name\":" + jsonString(ts[i].name) + ",\"Location\":\"Device\",\"Dimensions\":[";
-      for (std::size_t k = 0; k < ts[i].dims.size(); ++k) s += (k > 0 ? "," : "") + std::to_string(ts[i].dims[k]);
+      for (std::size_t k = 0; k < ts[i].dims.size(); ++k)
+        s += (k > 0 ? "," : "") + std::to_string(ts[i].dims[k]);
       s += "],\"Format/Datatype\":" + jsonString(formatDesc(ts[i].type)) + "}";
     }
     return s + "]";
   };
-  return "{\"Name\":" + jsonString(l.name) + ",\"LayerType\":" + jsonString(l.layerType) + ",\"Inputs\":" +
-         tensors(l.inputs) + ",\"Outputs\":" + tensors(l.outputs) + ",\"TacticName\":\"standin\",\"StreamId\":0" +
-         ",\"Metadata\":" + jsonString(l.metadata) + "}";
+  return "{\"Name\":" + jsonString(l.name) + ",\"LayerType\":" + jsonString(l.layerType) +
+         ",\"Inputs\":" + tensors(l.inputs) + ",\"Outputs\":" + tensors(l.outputs) +
+         ",\"TacticName\":\"standin\",\"StreamId\":0" + ",\"Metadata\":" + jsonString(l.metadata) + "}";
 }
 
 char const* Inspector::getLayerInformation(int32_t index, nvinfer1::LayerInformationFormat) const noexcept {
@@ -387,9 +449,11 @@ char const* Inspector::getLayerInformation(int32_t index, nvinfer1::LayerInforma
 
 char const* Inspector::getEngineInformation(nvinfer1::LayerInformationFormat) const noexcept {
   std::string s = "{\"Layers\":[";
-  for (std::size_t i = 0; i < engine_->plan.layers.size(); ++i) s += (i > 0 ? "," : "") + layerJson(engine_->plan.layers[i]);
+  for (std::size_t i = 0; i < engine_->plan.layers.size(); ++i)
+    s += (i > 0 ? "," : "") + layerJson(engine_->plan.layers[i]);
   s += "],\"Bindings\":[";
-  for (int32_t i = 0; i < engine_->getNbIOTensors(); ++i) s += (i > 0 ? "," : "") + jsonString(engine_->getIOTensorName(i));
+  for (int32_t i = 0; i < engine_->getNbIOTensors(); ++i)
+    s += (i > 0 ? "," : "") + jsonString(engine_->getIOTensorName(i));
   text_ = s + "]}";
   return text_.c_str();
 }
@@ -401,7 +465,8 @@ namespace {
 std::int32_t libraryVersion() {
   // TRTSTANDIN_LIB_VERSION lets a test load a "library" whose version differs from the headers'.
   const char* env = std::getenv("TRTSTANDIN_LIB_VERSION");
-  return env != nullptr ? static_cast<std::int32_t>(std::atoi(env)) : static_cast<std::int32_t>(NV_TENSORRT_VERSION);
+  return env != nullptr ? static_cast<std::int32_t>(std::atoi(env))
+                        : static_cast<std::int32_t>(NV_TENSORRT_VERSION);
 }
 }  // namespace
 
@@ -411,17 +476,30 @@ extern "C" TENSORRTAPI void* createInferRuntime_INTERNAL(void* logger, int32_t v
     if (log != nullptr)
       log->log(nvinfer1::ILogger::Severity::kERROR,
                ("[standin] createInferRuntime: headers of TensorRT " + std::to_string(version) +
-                " do not match this library (" + std::to_string(NV_TENSORRT_VERSION) + ")").c_str());
+                " do not match this library (" + std::to_string(NV_TENSORRT_VERSION) + ")")
+                   .c_str());
     return nullptr;
   }
   if (trtstandin::injectedFailure("createInferRuntime", log)) return nullptr;
   return static_cast<nvinfer1::IRuntime*>(new trtstandin::Runtime(log));
 }
 
-extern "C" TENSORRTAPI int32_t getInferLibVersion() noexcept { return libraryVersion(); }
+extern "C" TENSORRTAPI int32_t getInferLibVersion() noexcept {
+  return libraryVersion();
+}
 // Marks this library as the stand-in: the addon then reports its version as "<version>-standin".
-extern "C" TENSORRTAPI int32_t trtstandin_isStandIn() noexcept { return 1; }
-extern "C" TENSORRTAPI int32_t getInferLibMajorVersion() noexcept { return libraryVersion() / 10000; }
-extern "C" TENSORRTAPI int32_t getInferLibMinorVersion() noexcept { return libraryVersion() / 100 % 100; }
-extern "C" TENSORRTAPI int32_t getInferLibPatchVersion() noexcept { return libraryVersion() % 100; }
-extern "C" TENSORRTAPI int32_t getInferLibBuildVersion() noexcept { return 0; }
+extern "C" TENSORRTAPI int32_t trtstandin_isStandIn() noexcept {
+  return 1;
+}
+extern "C" TENSORRTAPI int32_t getInferLibMajorVersion() noexcept {
+  return libraryVersion() / 10000;
+}
+extern "C" TENSORRTAPI int32_t getInferLibMinorVersion() noexcept {
+  return libraryVersion() / 100 % 100;
+}
+extern "C" TENSORRTAPI int32_t getInferLibPatchVersion() noexcept {
+  return libraryVersion() % 100;
+}
+extern "C" TENSORRTAPI int32_t getInferLibBuildVersion() noexcept {
+  return 0;
+}

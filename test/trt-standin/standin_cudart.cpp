@@ -49,7 +49,9 @@ bool insideAllocation(const void* p, std::size_t bytes) {
   return c >= it->first && c + bytes <= it->first + it->second;
 }
 
-CUstream_st* resolve(cudaStream_t s) { return s == nullptr ? &g_defaultStream : s; }
+CUstream_st* resolve(cudaStream_t s) {
+  return s == nullptr ? &g_defaultStream : s;
+}
 
 }  // namespace
 
@@ -106,18 +108,28 @@ cudaError_t cudaFree(void* devPtr) {
   return cudaSuccess;
 }
 
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream) {
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind,
+                            cudaStream_t stream) {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (stream != nullptr && streams().count(stream) == 0) return cudaErrorInvalidResourceHandle;
   if (count == 0) return cudaSuccess;
   if (dst == nullptr || src == nullptr) return cudaErrorInvalidValue;
   const bool srcDevice = insideAllocation(src, count), dstDevice = insideAllocation(dst, count);
   switch (kind) {
-    case cudaMemcpyHostToDevice: if (!dstDevice) return cudaErrorInvalidValue; break;
-    case cudaMemcpyDeviceToHost: if (!srcDevice) return cudaErrorInvalidValue; break;
-    case cudaMemcpyDeviceToDevice: if (!srcDevice || !dstDevice) return cudaErrorInvalidValue; break;
-    case cudaMemcpyHostToHost: case cudaMemcpyDefault: break;
-    default: return cudaErrorInvalidMemcpyDirection;
+    case cudaMemcpyHostToDevice:
+      if (!dstDevice) return cudaErrorInvalidValue;
+      break;
+    case cudaMemcpyDeviceToHost:
+      if (!srcDevice) return cudaErrorInvalidValue;
+      break;
+    case cudaMemcpyDeviceToDevice:
+      if (!srcDevice || !dstDevice) return cudaErrorInvalidValue;
+      break;
+    case cudaMemcpyHostToHost:
+    case cudaMemcpyDefault:
+      break;
+    default:
+      return cudaErrorInvalidMemcpyDirection;
   }
   resolve(stream)->pending.push_back(Copy{dst, src, count});
   return cudaSuccess;
@@ -152,12 +164,18 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
 
 const char* cudaGetErrorString(cudaError_t error) {
   switch (error) {
-    case cudaSuccess: return "no error";
-    case cudaErrorInvalidValue: return "invalid argument";
-    case cudaErrorMemoryAllocation: return "out of memory";
-    case cudaErrorInvalidDevicePointer: return "invalid device pointer";
-    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
-    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaSuccess:
+      return "no error";
+    case cudaErrorInvalidValue:
+      return "invalid argument";
+    case cudaErrorMemoryAllocation:
+      return "out of memory";
+    case cudaErrorInvalidDevicePointer:
+      return "invalid device pointer";
+    case cudaErrorInvalidMemcpyDirection:
+      return "invalid copy direction for memcpy";
+    case cudaErrorInvalidResourceHandle:
+      return "invalid resource handle";
   }
   return "unknown error";
 }
