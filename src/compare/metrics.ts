@@ -127,7 +127,9 @@ function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): voi
     const y = b[i]!;
     // x - x is 0 for finite x and NaN for NaN/±Inf: one test covers both cases.
     if (x - x !== 0 || y - y !== 0) {
+      // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot loop (no call)
       if (x !== x) aNan++; else if (x - x !== 0) aInf++;
+      // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot loop (no call)
       if (y !== y) bNan++; else if (y - y !== 0) bInf++;
       continue;
     }

@@ -1,4 +1,4 @@
-import { AsyncByteQueue, Binary, Int32, List, RecordBatch, RecordBatchFileWriter, Struct, Utf8, makeData, vectorFromArray, type Schema } from 'apache-arrow';
+import { AsyncByteQueue, Binary, type Int32, type List, RecordBatch, RecordBatchFileWriter, Struct, Utf8, makeData, vectorFromArray, type Schema } from 'apache-arrow';
 import { UserError, errorMessage } from '../errors.js';
 import { PendingFile } from '../output/output-session.js';
 import { tensorBytes, type Tensor } from '../tensor/tensor.js';

@@ -53,7 +53,10 @@ export class PairHistogram {
     let [lo, hi] = finiteRange(ref, Infinity, -Infinity);
     [lo, hi] = finiteRange(test, lo, hi);
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = finiteOnlyRange(ref, test);
-    if (!Number.isFinite(lo)) return this.countNonFinite(ref, test);
+    if (!Number.isFinite(lo)) {
+      this.countNonFinite(ref, test);
+      return;
+    }
     this.cover(lo, hi);
     this.nonFiniteRef += this.bin(ref, this.ref);
     this.nonFiniteTest += this.bin(test, this.test);

@@ -36,7 +36,7 @@ const BY_ONNX = new Map<number, DType>(
 export const ALL_DTYPES = Object.keys(TABLE) as DType[];
 
 export function isDType(s: string): s is DType {
-  return Object.prototype.hasOwnProperty.call(TABLE, s);
+  return  Object.hasOwn(TABLE, s);
 }
 
 export function dtypeBytes(d: DType): number {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { ByteBuffer } from 'flatbuffers';
-import { Binary, Int32, List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import { Binary, type Int32, type List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { Message as FbMessage } from 'apache-arrow/fb/message';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import { StringStringEntryProtoSchema, TensorProto_DataLocation, type ModelProto } from 'onnx-buf';
