@@ -24,3 +24,15 @@ export class GateFailure extends Error {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * A backend (ONNX Runtime, TensorRT) failed while running a model the user gave: one line with the
+ * model and the backend's own words, exit code 3, never "internal error".
+ */
+export class BackendError extends Error {
+  readonly exitCode = 3;
+  constructor(message: string, file?: string) {
+    super(file ? `${file}: ${message}` : message);
+    this.name = 'BackendError';
+  }
+}

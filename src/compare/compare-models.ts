@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { OnnxModel } from '../graph/onnx-model.js';
+import { fileSha256, type OnnxModel } from '../graph/onnx-model.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { Runner } from '../runners/runner.js';
 import { isFloatDType } from '../tensor/dtype.js';
@@ -13,6 +12,7 @@ import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb,
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
+import { CoverageTracker, declaredName, type Coverage } from './coverage.js';
 
 export interface ModelInfo {
   path: string;
@@ -47,6 +47,8 @@ export interface CandidateResult {
   unmatched: { fp32: string[]; int8: string[] };
   /** Final outputs of the INT8 model with and without every tensor marked as output (first sample). */
   perturbation: { output: string; maxAbs: number; sqnrDb: number }[];
+  /** Pairs asked of the runners, and each one that never arrived (coverage.ts). */
+  coverage: Coverage;
 }
 
 export interface ComparisonResult {
@@ -96,18 +98,6 @@ function modelSha256(model: OnnxModel): string {
   return model.bytes ? crypto.createHash('sha256').update(model.bytes).digest('hex') : fileSha256(model.path);
 }
 
-function fileSha256(file: string): string {
-  const h = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  try {
-    let n: number;
-    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
 
 interface CandidateState {
   model: OnnxModel;
@@ -123,6 +113,9 @@ interface CandidateState {
   skipped: Map<string, string>;
   perturbation: CandidateResult['perturbation'];
   dump?: ArrowDumpWriter;
+  /** Logical name → the name fetched from the INT8 runner (one it declares). */
+  fetchName: Map<string, string>;
+  coverage: CoverageTracker;
 }
 
 /**
@@ -138,6 +131,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     return {
       model: m, pairing, byName: new Map(pairing.pairs.map((p) => [p.name, p])), runner: undefined as unknown as Runner,
       acc: new Map(), meta: new Map(), worst: new Map(), skipped: new Map(), perturbation: [],
+      fetchName: new Map(), coverage: new CoverageTracker(pairing.pairs.length),
     };
   });
   const refNames = unionInOrder(cands.map((c) => c.pairing.pairs));
@@ -161,7 +155,17 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     c.plain = opened[cands.length + k];
     checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
     if (opt.maxBytesPerRun) c.groups = new GroupRunners(c.model, opt.threads);
+    const declared = new Set(c.runner.describe().tensors.map((t) => t.name));
+    const undeclared: string[] = [];
+    for (const p of c.pairing.pairs) {
+      const name = declaredName(declared, p.test.actual, p.test.preQuant, p.name);
+      if (name) c.fetchName.set(p.name, name); else undeclared.push(p.name);
+    }
+    c.coverage.undeclared('int8', undeclared);
   });
+  const refDeclared = new Set(fp32Runner.describe().tensors.map((t) => t.name));
+  const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(refActual.get(n)!)));
+  for (const c of cands) c.coverage.undeclared('fp32', c.pairing.pairs.filter((p) => refUndeclared.has(p.name)).map((p) => p.name));
   const refGroups = opt.maxBytesPerRun ? new GroupRunners(fp32, opt.threads) : undefined;
   const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
   const dumps = await openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
@@ -183,7 +187,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         // 1. FP32 side of this group, kept until every candidate has been compared against it.
         const refTensors = new Map<string, Tensor>();
         let t = performance.now();
-        const wantRef = [...new Set(group.map((n) => refActual.get(n)!))];
+        const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => refActual.get(n)!))];
         const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
         const refRunner = refGroups ? await refGroups.get(wantRef) : fp32Runner;
         for await (const tensor of refRunner.run(sample.feeds, { fetch: wantRef })) {
@@ -193,6 +197,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           if (fp32Outputs.includes(logical)) finalRef.set(logical, tensor);
         }
         timing.runMs += performance.now() - t; timing.modelRuns++;
+        const refGot = new Set(refTensors.keys());
+        for (const c of cands) c.coverage.record('fp32', sample.id, group.filter((n) => c.byName.has(n) && !refUndeclared.has(n)), refGot);
         if (dumps.ref) {
           t = performance.now();
           for (const [, tensor] of refTensors) if (!(tensor.name in sample.feeds)) dumps.ref.writer.write(tensor, sample.id);
@@ -200,16 +206,20 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         }
         // 2. Each candidate, streamed tensor by tensor against the held FP32 group.
         for (const [k, c] of cands.entries()) {
-          const wanted = group.filter((n) => c.byName.has(n) && !c.skipped.has(n));
-          const logicalOf = new Map(wanted.map((n) => [c.byName.get(n)!.test.actual, n]));
+          const wanted = group.filter((n) => c.fetchName.has(n) && !c.skipped.has(n));
+          const logicalOf = new Map(wanted.map((n) => [c.fetchName.get(n)!, n]));
+          const got = new Set<string>();
           t = performance.now();
           const fetch = [...logicalOf.keys()];
           const runner = c.groups ? await c.groups.get(fetch) : c.runner;
           for await (const tensor of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
-            const name = logicalOf.get(tensor.name)!;
+            const name = logicalOf.get(tensor.name);
+            if (name === undefined) continue; // not asked for (a runner may return more)
+            got.add(name);
             const ref = refTensors.get(name);
-            if (!ref) { c.skipped.set(name, 'not produced by the FP32 runner'); continue; }
+            if (!ref) continue; // counted on the FP32 side
+
             const tc = performance.now();
             foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers);
             if (fp32Outputs.includes(name)) finalTest[k]!.set(name, tensor);
@@ -217,6 +227,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
             if (c.dump) { const td = performance.now(); c.dump.write(tensor, sample.id, name); timing.dumpMs += performance.now() - td; }
             t = performance.now();
           }
+          c.coverage.record('int8', sample.id, wanted, got);
           timing.modelRuns++;
         }
       }
@@ -248,7 +259,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   timing.totalMs = performance.now() - t0;
   return {
     fp32: { path: fp32.path, sha256: modelSha256(fp32), backend: fp32Runner.describe().backend },
-    candidates: cands.map(candidateResult),
+    candidates: cands.map((c) => candidateResult(c, samples.length)),
     samples,
     timing,
   };
@@ -285,16 +296,19 @@ async function perturbationCheck(c: CandidateState, sample: Sample, instrumented
   timing.runMs += performance.now() - t; timing.modelRuns++;
 }
 
-function candidateResult(c: CandidateState): CandidateResult {
+function candidateResult(c: CandidateState, samples: number): CandidateResult {
   const records: TensorRecord[] = [];
   for (const p of c.pairing.pairs) {
     const acc = c.acc.get(p.name);
     if (!acc || c.skipped.has(p.name)) continue;
     const meta = c.meta.get(p.name)!;
+    const int8Name = c.fetchName.get(p.name) ?? p.test.actual;
+    // A backend that does not expose a DQ output gives the float tensor it quantizes instead.
+    const asPaired = int8Name === p.test.actual;
     records.push({
-      name: p.name, int8Name: p.test.actual, opType: p.opType, node: p.node, order: p.order,
-      shape: meta.shape, dtype: meta.dtype, int8Kind: p.test.kind,
-      ...(p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
+      name: p.name, int8Name, opType: p.opType, node: p.node, order: p.order,
+      shape: meta.shape, dtype: meta.dtype, int8Kind: asPaired ? p.test.kind : 'float',
+      ...(asPaired && p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
       inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
     });
   }
@@ -304,6 +318,7 @@ function candidateResult(c: CandidateState): CandidateResult {
     skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
     unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
     perturbation: c.perturbation,
+    coverage: c.coverage.result(samples),
   };
 }
 

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
@@ -112,4 +113,18 @@ export function inlineExternalData(model: OnnxModel): void {
 
 export function hasExternalData(model: OnnxModel): boolean {
   return (model.proto.graph?.initializer ?? []).some(isExternal);
+}
+
+/** SHA-256 of a file, read in 1 MiB chunks (models and engines can be large). */
+export function fileSha256(file: string): string {
+  const h = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    let n: number;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
 }

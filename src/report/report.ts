@@ -15,10 +15,11 @@ export interface CandidateReport {
   model: ModelInfo;
   firstDivergence: Divergence | null;
   rows: ReportRow[];
-  summary: { compared: number; skipped: number; unmatchedFp32: number; unmatchedInt8: number; worstSqnrDb: number; outputSqnrDb: Record<string, number> };
+  summary: { compared: number; skipped: number; unmatchedFp32: number; unmatchedInt8: number; worstSqnrDb: number; outputSqnrDb: Record<string, number>; requested: number; missing: number };
   skipped: CandidateResult['skipped'];
   unmatched: CandidateResult['unmatched'];
   perturbation: CandidateResult['perturbation'];
+  coverage: CandidateResult['coverage'];
   /** Free-form analyses attached by other modules (detection head, bisect...), keyed by name. */
   analyses: Record<string, unknown>;
 }
@@ -72,10 +73,13 @@ function candidateReport(c: CandidateResult, th: DivergenceOptions, outputs: rea
       unmatchedInt8: c.unmatched.int8.length,
       worstSqnrDb: Math.min(...c.records.map((r) => r.metrics.sqnrDb)),
       outputSqnrDb,
+      requested: c.coverage.requested,
+      missing: c.coverage.missing.length,
     },
     skipped: c.skipped,
     unmatched: c.unmatched,
     perturbation: c.perturbation,
+    coverage: c.coverage,
     analyses: {},
   };
 }

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { CandidateReport, Report, ReportRow } from './report.js';
 import { ansi, fmtCos, fmtDb, fmtNum } from './format.js';
 import { shapeString } from '../tensor/tensor.js';
+import { coverageLine } from '../compare/coverage.js';
 
 export type SortKey = 'order' | 'sqnr' | 'cosine' | 'maxabs' | 'drop';
 
@@ -80,6 +81,8 @@ export function renderSummary(c: CandidateReport, report: Report, color = false)
   } else {
     lines.push(ansi.green(`  no divergence: every tensor is within SQNR ≥ ${report.thresholds.sqnrThresholdDb} dB or no worse than its inputs by ${report.thresholds.dropDb} dB`, color));
   }
+  const incomplete = coverageLine(c.coverage);
+  if (incomplete) lines.push(ansi.red(`  ${incomplete}`, color));
   for (const [o, s] of Object.entries(c.summary.outputSqnrDb)) lines.push(`  output ${o}: SQNR ${fmtDb(s)} dB`);
   const s = c.summary;
   lines.push(`  ${s.compared} tensors compared, ${s.skipped} skipped, ${s.unmatchedFp32} FP32 / ${s.unmatchedInt8} INT8 unmatched; worst SQNR ${fmtDb(s.worstSqnrDb)} dB`);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { analysisLines, runComparison, runBuilder, type RunArgs } from './run.js';
 import { emitReport } from '../emit.js';
+import { assertComplete } from '../../compare/coverage.js';
 import { toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 
@@ -29,5 +30,6 @@ export const command = {
     const outputs = toReportOutputs(argv);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, argv, !!table.color));
+    assertComplete(report.candidates, !!argv['allow-partial']);
   },
 };

@@ -6,6 +6,7 @@ import { UserError } from '../../errors.js';
 import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, toDivergenceOptions, toInputOptions, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
+import { assertComplete } from '../../compare/coverage.js';
 import { progressBar } from '../progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
@@ -32,6 +33,7 @@ export function runBuilder<T>(y: Argv<T>) {
     .option('perturbation-check', { type: 'boolean', default: true, describe: 'also run the INT8 model uninstrumented on the first input and report how much exposing every tensor changes its outputs (--no-perturbation-check skips it)' })
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
     .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
+    .option('allow-partial', { type: 'boolean', default: false, describe: 'exit 0 even when some requested tensor pairs never arrived from a runner (they are still named in the report)' })
     .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' }))))));
 }
 
@@ -92,5 +94,6 @@ export const command = {
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) =>
       [...analysisLines(r, argv, !!table.color), ...(argv.dump ? [`dumps written to ${argv.dump}/`] : [])]);
+    assertComplete(report.candidates, !!argv['allow-partial']);
   },
 };
