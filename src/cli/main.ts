@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { GateFailure, UserError } from '../errors.js';
+import { BackendError, GateFailure, UserError } from '../errors.js';
 import { loadNative } from '../native/addon.js';
 import * as run from './commands/run.js';
 import * as compare from './commands/compare.js';
@@ -14,10 +14,11 @@ import * as lint from './commands/lint.js';
 import * as calibrate from './commands/calibrate.js';
 import * as simulate from './commands/simulate.js';
 import * as calibrators from './commands/calibrators.js';
+import * as build from './commands/build.js';
 
 /** Every command module exports `command` (yargs CommandModule shape). Register new ones here. */
 const COMMANDS = [run.command, compare.command, inspect.command, demo.command, convert.command, bisect.command, sensitivity.command, lint.command,
-  calibrate.command, simulate.command, calibrators.command];
+  calibrate.command, simulate.command, calibrators.command, build.command];
 
 /** yargs reads a lone "-" as a positional; `--json -` (JSON to stdout) is spelled `--json=-` for it. */
 function normalizeStdoutDash(argv: string[]): string[] {
@@ -52,9 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`trt-diff: ${e.message.replace(/[\r\n]+/g, ' ')}\n`);
       return 2;
     }
-    if (e instanceof GateFailure) {
-      process.stderr.write(`trt-diff: ${e.message}\n`);
-      return 1;
+    if (e instanceof GateFailure || e instanceof BackendError) {
+      process.stderr.write(`trt-diff: ${e.message.replace(/[\r\n]+/g, ' ')}\n`);
+      return e.exitCode;
     }
     const err = e as Error;
     process.stderr.write(`trt-diff: internal error: ${err?.message ?? String(e)}\n`);

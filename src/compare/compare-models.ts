@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { fileSha256, type OnnxModel } from '../graph/onnx-model.js';
-import { OrtRunner } from '../runners/ort-runner.js';
+import { ortBackend, type OpenRunner } from '../runners/open-runner.js';
 import type { Runner } from '../runners/runner.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -87,11 +87,6 @@ export interface CompareOptions {
   openRunner?: OpenRunner;
 }
 
-export type OpenRunner = (model: OnnxModel, mark: readonly string[], role: 'fp32' | 'int8') => Promise<Runner>;
-
-function ortBackend(threads?: number): OpenRunner {
-  return (model, mark) => OrtRunner.open(model, { mark, threads });
-}
 
 /** SHA-256 of the model file: from the bytes loadModel kept, else read again from disk. */
 function modelSha256(model: OnnxModel): string {
@@ -156,16 +151,24 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
     if (opt.maxBytesPerRun) c.groups = new GroupRunners(c.model, opt.threads);
     const declared = new Set(c.runner.describe().tensors.map((t) => t.name));
+    const fused = fusedNames(c.runner);
     const undeclared: string[] = [];
     for (const p of c.pairing.pairs) {
       const name = declaredName(declared, p.test.actual, p.test.preQuant, p.name);
-      if (name) c.fetchName.set(p.name, name); else undeclared.push(p.name);
+      if (name) c.fetchName.set(p.name, name);
+      else if (declaredName(fused, p.test.actual, p.test.preQuant, p.name)) c.skipped.set(p.name, FUSED_INT8);
+      else undeclared.push(p.name);
     }
     c.coverage.undeclared('int8', undeclared);
   });
   const refDeclared = new Set(fp32Runner.describe().tensors.map((t) => t.name));
+  const refFused = fusedNames(fp32Runner);
   const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(refActual.get(n)!)));
-  for (const c of cands) c.coverage.undeclared('fp32', c.pairing.pairs.filter((p) => refUndeclared.has(p.name)).map((p) => p.name));
+  for (const c of cands) {
+    const gone = c.pairing.pairs.filter((p) => refUndeclared.has(p.name));
+    for (const p of gone) if (refFused.has(p.ref.actual) && !c.skipped.has(p.name)) c.skipped.set(p.name, FUSED_FP32);
+    c.coverage.undeclared('fp32', gone.filter((p) => !refFused.has(p.ref.actual)).map((p) => p.name));
+  }
   const refGroups = opt.maxBytesPerRun ? new GroupRunners(fp32, opt.threads) : undefined;
   const fp32Outputs = fp32Runner.describe().outputs.map((o) => o.name);
   const dumps = await openDumps(fp32, cands, opt.dumpDir, fp32Runner.describe().backend);
@@ -320,6 +323,13 @@ function candidateResult(c: CandidateState, samples: number): CandidateResult {
     perturbation: c.perturbation,
     coverage: c.coverage.result(samples),
   };
+}
+
+const FUSED_INT8 = 'fused by the INT8 backend (no such tensor in its engine)';
+const FUSED_FP32 = 'fused by the FP32 backend (no such tensor in its engine)';
+
+function fusedNames(r: Runner): Set<string> {
+  return new Set((r.describe().fused ?? []).map((f) => f.name));
 }
 
 function unionInOrder(lists: TensorPair[][]): string[] {

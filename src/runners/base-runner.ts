@@ -17,6 +17,7 @@ export interface InferenceTiming {
  */
 export abstract class BaseRunner implements Runner {
   private closed = false;
+  private readonly closeHooks: (() => void)[] = [];
   readonly timing: InferenceTiming = { runs: 0, totalMs: 0, lastMs: 0 };
 
   abstract describe(): RunnerDescription;
@@ -44,7 +45,16 @@ export abstract class BaseRunner implements Runner {
   async close(): Promise<void> {
     if (this.closed) throw new Error(`${this.describe().source}: ${this.describe().backend} runner closed twice`);
     this.closed = true;
-    await this.release();
+    try {
+      await this.release();
+    } finally {
+      for (const hook of this.closeHooks) hook();
+    }
+  }
+
+  /** Runs `hook` after the runner is closed (e.g. removes the temp folder of a built engine). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
   }
 
   private recordInference(ms: number): void {

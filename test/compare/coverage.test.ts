@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareModels, type OpenRunner } from '../../src/compare/compare-models.js';
+import { compareModels } from '../../src/compare/compare-models.js';
+import type { OpenRunner } from '../../src/runners/open-runner.js';
 import { assertComplete, coverageLine } from '../../src/compare/coverage.js';
 import { GateFailure } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/graph/onnx-model.js';
