@@ -38,12 +38,16 @@ module.exports = {
   capabilities: () => ({ cuda: { built: false, available: false, devices: 0 }, tensorrt: { built: true, version: 'test double' } }),
   retainFreedMemory: () => 'test double',
   TrtEngine: { load: async (path) => new FakeEngine(readPlan(path)) },
-  // Build: writes the plan named by FAKE_TRT_PLAN (a JSON file) to enginePath, as the built engine.
+  // Build: FAKE_TRT_PLANS names a JSON file {"<onnx basename>": plan}; the model's plan is written
+  // to enginePath as the built engine.
   buildEngine: async (options) => {
-    const plan = JSON.parse(fs.readFileSync(process.env.FAKE_TRT_PLAN, 'utf8'));
+    const plans = JSON.parse(fs.readFileSync(process.env.FAKE_TRT_PLANS, 'utf8'));
+    const plan = plans[require('node:path').basename(options.onnxPath)];
+    if (!plan) throw new Error(`test double: no plan for ${options.onnxPath}`);
     if (plan.failBuild) throw new Error(plan.failBuild);
-    fs.writeFileSync(options.enginePath, JSON.stringify(plan));
     const capture = options.capture === 'auto' ? plan.capture : options.capture;
+    if (capture === 'none') plan.results = plan.results.filter((r) => plan.io.some((t) => t.name === r.name));
+    fs.writeFileSync(options.enginePath, JSON.stringify(plan));
     return { enginePath: options.enginePath, capture, markedTensors: plan.results.length, messages: [] };
   },
 };

@@ -46,9 +46,9 @@ function writeEngine(name: string, extra: Record<string, unknown> = {}): string 
 
 const engine = writeEngine('f.engine');
 const failing = writeEngine('fail.engine', { failInfer: 'cudaErrorIllegalAddress: an illegal memory access\nwas encountered' });
-const planFile = path.join(dir, 'plan.json');
-fs.writeFileSync(planFile, JSON.stringify(plan()));
-process.env['FAKE_TRT_PLAN'] = planFile;
+const planFile = path.join(dir, 'plans.json');
+fs.writeFileSync(planFile, JSON.stringify({ 'f.onnx': plan() }));
+process.env['FAKE_TRT_PLANS'] = planFile;
 
 describe('runner contract: OrtRunner', () => {
   runnerContract({ open: () => OrtRunner.open(model, { mark: ['h', 'a'] }), feeds });
