@@ -1,6 +1,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { elementReader } from '../tensor/tensor.js';
 import { NATIVE_MIN_ELEMENTS, nativeFastPath } from '../native/addon.js';
+import type { MetricAccumulator } from './metric-accumulator.js';
+
+export type { MetricAccumulator };
 
 /**
  * Streaming FP32-vs-INT8 error metrics. The reference ("ref", a) is always the FP32 side, the
@@ -10,21 +13,6 @@ import { NATIVE_MIN_ELEMENTS, nativeFastPath } from '../native/addon.js';
  * per-image metrics and pooled metrics over many images, and the CUDA kernel (cuda/) fills the
  * same fields.
  */
-export interface MetricAccumulator {
-  count: number;      // element pairs seen
-  finite: number;     // pairs where both sides are finite (the sums below run over these)
-  sumRef2: number;    // Σ a²
-  sumTest2: number;   // Σ b²
-  sumDot: number;     // Σ a·b
-  sumErr2: number;    // Σ (a−b)²
-  sumAbsErr: number;  // Σ |a−b|
-  maxAbs: number;     // max |a−b|
-  maxRel: number;     // max |a−b| / max(|a|, REL_EPS)
-  refMin: number; refMax: number;
-  testMin: number; testMax: number;
-  refNan: number; refInf: number;
-  testNan: number; testInf: number;
-}
 
 /** Floor of the denominator of the relative error, so that near-zero references do not explode. */
 export const REL_EPS = 1e-6;

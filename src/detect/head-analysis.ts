@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
-import type { Analysis } from '../analysis/registry.js';
+import type { Analysis } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtCos, fmtDb } from '../report/format.js';

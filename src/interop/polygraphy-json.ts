@@ -4,7 +4,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { encodeNpy, parseNpy } from '../inputs/npy.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { LazyString, decodeRaw, readRange, scanJsonFile, type LazyJson } from './json-scan.js';
-import type { SourceEntry, SourceKey, TensorSource } from './tensor-source.js';
+import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
 
 /**
  * Polygraphy's RunResults JSON (`polygraphy run --save-outputs`), as written by

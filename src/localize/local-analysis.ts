@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { Analysis, AnalysisContext } from '../analysis/registry.js';
+import type { Analysis, AnalysisContext } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { SampleObserver, TensorObserver, TensorRecord } from '../compare/compare-models.js';
 import { pairModels, type TensorPair } from '../compare/pairing.js';
@@ -10,7 +10,6 @@ import { OrtRunner } from '../runners/ort-runner.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtDb } from '../report/format.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toInputOptions } from '../cli/options.js';
 import { LocalErrorEngine, floatPairs, fp32RunnerProvider } from './local-error.js';
 
 /**
@@ -150,8 +149,7 @@ async function measureAfterwards(ctx: AnalysisContext): Promise<Map<string, Tens
     const engine = await LocalErrorEngine.open(m, pairs, { maxBytesPerRun: budget, sizes, threads: a.threads as number | undefined });
     const fp = await fp32RunnerProvider(ctx.fp32, pairs, a.threads as number | undefined);
     try {
-      const warn = (s: string) => process.stderr.write(`${s}\n`);
-      for await (const s of samplesFrom(a.input as string[], inputs, toInputOptions(a, warn))) await engine.accumulate(s, fp.provider(s));
+      for await (const s of samplesFrom(ctx.inputs.specs, inputs, ctx.inputs.options)) await engine.accumulate(s, fp.provider(s));
       out.push(engine.results());
     } finally {
       await engine.close();

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { MetricAccumulator } from '../compare/metrics.js';
+import type { MetricAccumulator } from '../compare/metric-accumulator.js';
 
 /**
  * Loader of the optional native addon (native/, cuda/; built by `npm run build:native`).

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { loadModel, writeFileAtomic } from '../graph/onnx-model.js';
 import { UserError } from '../errors.js';
 import { parseChannels } from '../localize/targets.js';
-import { progressBar, type Progress } from '../cli/progress.js';
+import { progressBar, type Progress } from '../report/progress.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { parseCalibrator } from '../quant/calibrators.js';
 import type { PlacementPolicy } from '../quant/placement.js';

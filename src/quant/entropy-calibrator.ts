@@ -38,6 +38,7 @@ export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, op
   const start = Math.max(1, opt.startBin ?? 128);
   const end = Math.min(n, opt.endBin ?? n);
   const h = Float64Array.from(counts);
+  // Stryker disable next-line EqualityOperator: with n = 1 there is no candidate (start ≥ 1 = end) and bin 0 is unused
   if (opt.zeroBin === 'like-next' && n > 1) h[0] = h[1]!;
 
   // Prefix sums make each candidate O(levels) instead of O(i):
@@ -45,6 +46,7 @@ export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, op
   const mass = new Float64Array(n + 1);
   const hlogh = new Float64Array(n + 1);
   const nonzero = new Int32Array(n + 1);
+  // Stryker disable next-line EqualityOperator: k = n reads past the typed arrays, whose writes there are dropped
   for (let k = 0; k < n; k++) {
     const v = h[k]!;
     mass[k + 1] = mass[k]! + v;
@@ -65,6 +67,7 @@ export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, op
 /** KL(P‖Q) for keeping i bins, both distributions normalised. */
 function divergenceAt(h: Float64Array, mass: Float64Array, hlogh: Float64Array, nonzero: Int32Array, i: number, levels: number, total: number): number {
   const kept = mass[i]!; // Q's total: the kept bins without the outliers
+  // Stryker disable next-line ConditionalExpression: without it every level is empty and the p > 0 = q test below gives Infinity too
   if (kept === 0) return Infinity;
   const last = h[i - 1]!;
   const pLastCount = last + (total - kept); // P[i-1] with the outliers folded in
@@ -74,18 +77,23 @@ function divergenceAt(h: Float64Array, mass: Float64Array, hlogh: Float64Array, 
   for (let l = 0; l < levels; l++) {
     const a = Math.ceil((l * i) / levels);
     const b = Math.ceil(((l + 1) * i) / levels);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty level has nz = 0 and is skipped below anyway
     if (b <= a) continue;
     const levelMass = mass[b]! - mass[a]!;
     const nz = nonzero[b]! - nonzero[a]!;
+    // Stryker disable next-line ConditionalExpression: a level with no non-empty bin has no mass and leaves lastLogQ NaN either way
     if (nz === 0) continue;
     const logQ = Math.log(levelMass / nz / kept);
     // mass of this level's bins that are below i-1 (bin i-1 is handled with its outliers below)
     const below = b === i ? levelMass - last : levelMass;
+    // Stryker disable next-line EqualityOperator: below = 0 subtracts nothing
     if (below > 0) sum -= below * logQ;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the level of bin i-1 is the last non-empty one when last > 0, and lastLogQ is read only then
     if (b === i) lastLogQ = last > 0 ? logQ : NaN;
   }
   let kl = sum / total;
   if (pLastCount > 0) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: NaN instead of Infinity loses every comparison, and an all-Infinity search ends on the same i
     if (!(last > 0)) return Infinity; // p > 0 where q = 0
     const p = pLastCount / total;
     kl += p * (Math.log(p) - lastLogQ);

@@ -1,4 +1,4 @@
-import type { Analysis } from '../analysis/registry.js';
+import type { Analysis } from '../analysis/analysis.js';
 import type { Report } from './report.js';
 import { HistogramCollector, HIST_BINS, type HistogramData } from './tensor-histograms.js';
 import { QuantRanges, type QuantRange } from './quant-range.js';

@@ -94,6 +94,66 @@ describe('Entropy2 (KL) threshold', () => {
   });
 });
 
+describe('Entropy2 search: defaults, ties and edges (closed form or brute force)', () => {
+  it('searches i from 128 by default: a steep decay whose best cut moves with the first candidate', () => {
+    // h_j = round(1e8·e^(-j/7)) over 2048 bins: the brute-force search's best i is the first candidate
+    // for starts 127, 128 and 129, so the default start is observable to the bin.
+    const h = Array.from({ length: 2048 }, (_, j) => Math.round(1e8 * Math.exp(-j / 7)));
+    expect(referenceSearch(h, 127, 2048).bins).toBe(127);
+    expect(referenceSearch(h, 128, 2048).bins).toBe(128);
+    expect(referenceSearch(h, 129, 2048).bins).toBe(129);
+    const r = entropyThreshold(h, 0.01);
+    expect(r.bins).toBe(128);
+    expect(r.threshold).toBeCloseTo(128.5 * 0.01, 12);
+    expect(r.divergence).toBeCloseTo(referenceSearch(h, 128, 2048).divergence, 9);
+  });
+
+  it('breaks exact ties towards the largest i: one non-empty bin gives KL = 0 for every candidate', () => {
+    // All mass in bin 0: P and Q are both [1, 0, ...] for every i, so every divergence is exactly 0.
+    const h = new Float64Array(2048);
+    h[0] = 12345;
+    expect(entropyThreshold(h, 0.5)).toEqual({ bins: 2048, threshold: 2048.5 * 0.5, divergence: 0 });
+    expect(entropyThreshold(h, 0.5, { startBin: 300, endBin: 700 })).toEqual({ bins: 700, threshold: 700.5 * 0.5, divergence: 0 });
+  });
+
+  it('never searches past endBin, nor past the histogram', () => {
+    const h = Array.from({ length: 600 }, (_, j) => Math.round(1e5 * Math.exp(-j / 90)) + (j % 7));
+    const ref = referenceSearch(h, 128, 400);
+    expect(entropyThreshold(h, 1, { endBin: 400 }).bins).toBe(ref.bins);
+    expect(entropyThreshold(h, 1, { endBin: 5000 }).bins).toBe(referenceSearch(h, 128, 600).bins);
+  });
+
+  it('an empty histogram keeps nothing: bins 0, threshold 0', () => {
+    expect(entropyThreshold(new Float64Array(2048), 0.25)).toEqual({ bins: 0, threshold: 0, divergence: 0 });
+  });
+
+  it('fewer bins than the first candidate: no cut is searched, everything is kept', () => {
+    expect(entropyThreshold(new Float64Array(100).fill(3), 0.25)).toEqual({ bins: 100, threshold: 100.5 * 0.25, divergence: Infinity });
+  });
+
+  it('folding outliers into an empty last bin is infinitely bad (p > 0 where q = 0)', () => {
+    // Mass at bins 0 and 300: every cut 128..300 folds bin 300 into an empty bin i-1.
+    const h = new Float64Array(512);
+    h[0] = 1000;
+    h[300] = 7;
+    expect(entropyThreshold(h, 1, { endBin: 300 }).divergence).toBe(Infinity);
+    // from i = 301 nothing is clipped and both non-empty bins are levels of their own: KL = 0
+    expect(entropyThreshold(h, 1)).toEqual({ bins: 512, threshold: 512.5, divergence: 0 });
+  });
+
+  it("zeroBin 'like-next' gives bin 0 the count of bin 1 before the search", () => {
+    const h = Array.from({ length: 1024 }, (_, j) => Math.round(5e4 * Math.exp(-j / 60)) + 3);
+    const spiked = [...h];
+    spiked[0] = 1e9; // a spike of exact zeros
+    const likeNext = [...h];
+    likeNext[0] = h[1]!;
+    expect(entropyThreshold(spiked, 1, { zeroBin: 'like-next' })).toEqual(entropyThreshold(likeNext, 1));
+    expect(entropyThreshold(spiked, 1, { zeroBin: 'like-next' }).bins).toBe(referenceSearch(likeNext, 128, 1024).bins);
+    expect(entropyThreshold(spiked, 1).bins).toBe(referenceSearch(spiked, 128, 1024).bins);
+    expect(entropyThreshold(spiked, 1).bins).not.toBe(entropyThreshold(likeNext, 1).bins);
+  });
+});
+
 describe('percentile threshold', () => {
   it('is the upper edge of the bin where the cumulative count reaches the percentile', () => {
     const counts = [10, 20, 30, 40]; // total 100, width 0.5

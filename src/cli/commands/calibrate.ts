@@ -5,7 +5,7 @@ import { calibrateModel, cacheOf, countImages, missingWarning, rankLookup, write
 import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calibrators.js';
 import { DEFAULT_TRT_VERSION, trtVersionNumber } from '../../quant/calibration-cache.js';
 import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { runSweepCommand, sweepFlags, type SweepArgs } from '../../quant-sweep/sweep-command.js';
 
 /** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */

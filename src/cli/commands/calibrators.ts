@@ -11,7 +11,7 @@ import { formatCalibratorsReport } from '../../quant/calibrators-report.js';
 import { runCalibrators } from '../../quant/calibrators-run.js';
 import { parseChannelRange } from '../../quant/output-channels.js';
 import type { PlacementPolicy } from '../../quant/placement.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { calibrationFlags } from './calibrate.js';
 
 interface CalibratorsArgs {

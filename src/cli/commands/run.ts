@@ -7,7 +7,7 @@ import { inputOptions, polygraphyOutputOption, reportOutputOptions, tableOptions
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
 import { assertComplete } from '../../compare/coverage.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { ANALYSES } from '../../analysis/registry.js';
 import { isEnginePath, TrtRunner } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
@@ -89,10 +89,11 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   const progress = progressBar('comparing', a['max-images'] as number | undefined, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const observers = analyses.flatMap((an) => an.observers?.(a, fp32, int8) ?? []);
+  const inputOptions = toInputOptions(a, warn);
   const result = await compareModels(fp32, int8, {
     observers,
     inputs: a.input,
-    inputOptions: toInputOptions(a, warn),
+    inputOptions,
     dumpDir: a.dump,
     maxBytesPerRun: a['max-memory'] ? a['max-memory'] * 1024 * 1024 : undefined,
     threads: a.threads,
@@ -104,7 +105,7 @@ export async function runComparison(a: RunArgs): Promise<Report> {
   progress.finish();
   const outputs = fp32.proto.graph!.output.map((o) => o.name);
   const report = buildReport(result, toDivergenceOptions(a), outputs);
-  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a });
+  for (const an of analyses) await an.finish(report, { fp32, int8, result, args: a, inputs: { specs: a.input, options: inputOptions } });
   return report;
 }
 

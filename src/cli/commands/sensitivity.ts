@@ -6,7 +6,7 @@ import { ansi, fmtDb, jsonNumbers, useColor } from '../../report/format.js';
 import { layerwiseSensitivity, type SensitivityResult } from '../../localize/sensitivity.js';
 import { parseChannels, parseMetric } from '../../localize/targets.js';
 import { inputOptions, toInputOptions } from '../options.js';
-import { progressBar } from '../progress.js';
+import { progressBar } from '../../report/progress.js';
 import { openModel } from './run.js';
 
 interface SensitivityArgs {
