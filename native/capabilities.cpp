@@ -47,9 +47,15 @@ Napi::Object tensorRtCapabilities(Napi::Env env) {
 #ifdef TRTDIFF_WITH_TENSORRT
   trt.Set("built", true);
   trt.Set("version", compiledTensorRtVersion());
-  trt.Set("runtimeVersion", runtimeTensorRtVersion());
+  // libnvinfer is opened on first use (native/trt_loader.h); asking here opens it.
+  const TrtLibraryStatus& lib = trtLibrary();
+  trt.Set("available", lib.loaded);
+  if (!lib.runtimeVersion.empty()) trt.Set("runtimeVersion", lib.runtimeVersion);
+  if (!lib.nvinferPath.empty()) trt.Set("library", lib.nvinferPath);
+  if (!lib.error.empty()) trt.Set("error", lib.error);
 #else
   trt.Set("built", false);
+  trt.Set("available", false);
 #endif
   return trt;
 }

@@ -3,12 +3,18 @@
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <unordered_set>
 
 #include "trt_calibrator.h"
 #include "trt_engine.h"  // TrtError
+#include "trt_loader.h"
 #include "trt_logger.h"
 #include "trt_types.h"
 #include "trt_version.h"
@@ -115,12 +121,33 @@ void addProfileForDynamicInputs(nvinfer1::IBuilder& builder, nvinfer1::IBuilderC
     if (given == options.inputShapes.end())
       throw TrtError(std::string("input ") + in->getName() + " has dynamic dims; give its shape");
     if (profile == nullptr) profile = builder.createOptimizationProfile();
+    if (profile == nullptr) throw TrtError("createOptimizationProfile failed");
     const nvinfer1::Dims d = vectorToDims(given->second);
     for (auto sel : {nvinfer1::OptProfileSelector::kMIN, nvinfer1::OptProfileSelector::kOPT,
                      nvinfer1::OptProfileSelector::kMAX})
       profile->setDimensions(in->getName(), sel, d);
   }
   if (profile != nullptr) config.addOptimizationProfile(profile);
+}
+
+// Writes `<path>.tmp-<pid>` and renames it over `path`, so that a reader (or a crash) never sees a
+// half-written engine; the temp file is removed on failure.
+void writeFileAtomically(const std::string& path, const void* data, std::size_t size) {
+  const std::string tmp = path + ".tmp-" + std::to_string(static_cast<long>(getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+    out.close();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw TrtError(path + ": cannot write engine: " + std::strerror(errno));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw TrtError(path + ": cannot write engine: " + why);
+  }
 }
 
 const char* captureName(Capture c) {
@@ -130,13 +157,21 @@ const char* captureName(Capture c) {
 }  // namespace
 
 BuildReport buildEngineFromOnnx(const BuildOptions& options) {
+  try {
+    requireTrtLibrary();
+  } catch (const std::exception& e) {
+    throw TrtError(e.what());
+  }
   CollectingLogger logger;
   std::unique_ptr<nvinfer1::IBuilder> builder(nvinfer1::createInferBuilder(logger));
   if (!builder) throw TrtError("createInferBuilder failed: " + logger.takeErrors());
   // Flags 0: explicit batch is the only mode since TensorRT 10, and TensorRT 11 networks are
   // strongly typed by default (precision comes from the model's Q/DQ nodes).
   std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+  if (!net) throw TrtError("createNetworkV2 failed: " + logger.takeErrors());
+  // Declared after `net`, so destroyed before it: TensorRT requires the parser to die first.
   std::unique_ptr<nvonnxparser::IParser> parser(nvonnxparser::createParser(*net, logger));
+  if (!parser) throw TrtError("createParser failed: " + logger.takeErrors());
   if (!parser->parseFromFile(options.onnxPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING)))
     throw TrtError("ONNX parse failed: " + parserErrors(*parser) + " " + logger.takeErrors());
 
@@ -157,6 +192,7 @@ BuildReport buildEngineFromOnnx(const BuildOptions& options) {
   report.capture = captureName(capture);
 
   std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
+  if (!config) throw TrtError("createBuilderConfig failed: " + logger.takeErrors());
   // Layer names and their "[ONNX Layer: ...]" metadata in the inspector JSON need kDETAILED.
   config->setProfilingVerbosity(nvinfer1::ProfilingVerbosity::kDETAILED);
   // The FP32 side of the comparison must be true FP32: TF32 convolutions/GEMMs would add their own
@@ -193,9 +229,7 @@ BuildReport buildEngineFromOnnx(const BuildOptions& options) {
 
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*net, *config));
   if (!plan || plan->size() == 0) throw TrtError("engine build failed: " + logger.takeErrors());
-  std::ofstream out(options.enginePath, std::ios::binary | std::ios::trunc);
-  out.write(static_cast<const char*>(plan->data()), static_cast<std::streamsize>(plan->size()));
-  if (!out) throw TrtError(options.enginePath + ": cannot write engine");
+  writeFileAtomically(options.enginePath, plan->data(), plan->size());
   report.messages = logger.takeMessages();
   return report;
 }

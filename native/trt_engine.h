@@ -59,6 +59,8 @@ class TrtEngine {
  private:
   class DebugCollector;
   TrtEngine();
+  // infer() after validation: copies, enqueue, collection.
+  std::vector<HostTensor> run(const std::vector<HostTensor>& inputs);
 
   CollectingLogger logger_;
   std::unique_ptr<nvinfer1::IRuntime> runtime_;

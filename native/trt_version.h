@@ -4,6 +4,12 @@
 
 #include <NvInferVersion.h>
 
+#if !defined(NV_TENSORRT_MAJOR) || NV_TENSORRT_MAJOR < 10
+#error "trt-diff's TensorRT runner needs TensorRT 10.0 or later (named tensors, enqueueV3, IDebugListener); \
+the headers found are older. Point TensorRT_ROOT at a TensorRT 10/11 install, or build without TensorRT \
+(-DTRTDIFF_WITH_TENSORRT=OFF)."
+#endif
+
 #define TRTDIFF_TRT_AT_LEAST(major, minor) \
   (NV_TENSORRT_MAJOR > (major) || (NV_TENSORRT_MAJOR == (major) && NV_TENSORRT_MINOR >= (minor)))
 
@@ -23,14 +29,12 @@ inline const char* compiledTensorRtVersion() {
 }
 }  // namespace trtdiff
 
-#include <NvInferRuntime.h>
-
 #include <string>
 
+#include "trt_loader.h"
+
 namespace trtdiff {
-// Version of the libnvinfer actually loaded ("10.3.0"), which can differ from the headers'.
-inline std::string runtimeTensorRtVersion() {
-  const int v = getInferLibVersion();  // major·10000 + minor·100 + patch
-  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
-}
+// Version of the libnvinfer actually loaded ("10.3.0"), which can differ from the headers'; "" when
+// no library could be loaded (trtLibrary().error says why).
+inline std::string runtimeTensorRtVersion() { return trtLibrary().runtimeVersion; }
 }  // namespace trtdiff
