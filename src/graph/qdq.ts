@@ -28,6 +28,9 @@ export interface LogicalTensor {
 }
 
 /** Ops whose outputs are integer (or scale/zero-point) tensors, not comparable activations. */
+/** The two ops of explicit quantization. */
+export const QDQ_OPS: ReadonlySet<string> = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
 const INTEGER_PRODUCERS = new Set([
   'QuantizeLinear', 'DynamicQuantizeLinear', 'ConvInteger', 'MatMulInteger', 'QLinearConv', 'QLinearMatMul',
   'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearAveragePool', 'QLinearGlobalAveragePool',

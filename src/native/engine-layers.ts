@@ -1,4 +1,5 @@
 import type { GraphIndex } from '../graph/graph-index.js';
+import { QDQ_OPS } from '../graph/qdq.js';
 
 /**
  * Maps the layers of a built TensorRT engine back to the ONNX graph, using the engine inspector's
@@ -80,9 +81,10 @@ export interface EngineTensorMap {
 /**
  * Engine tensor names → ONNX tensor names. Marked outputs keep their ONNX names; debug tensors from
  * markUnfusedTensorsAsDebugTensors carry internal names that match the inspector's layer outputs
- * (NvInfer.h). Such a name resolves through its layer: the layer's k-th "exit" node (an ONNX node of
- * the layer whose output leaves the layer, in graph order) gives the k-th output. The other
- * nodes' outputs are fused: computed inside the layer, never visible.
+ * (NvInfer.h). Such a name resolves through its layer: the layer's k-th "exit" tensor (an output of
+ * one of the layer's compute nodes that leaves the layer, in graph order; Q/DQ nodes fused into
+ * the layer are transparent) gives the k-th output. The other compute outputs are fused: computed
+ * inside the layer, never visible.
  */
 export function mapEngineTensors(layers: readonly EngineLayer[], graph: GraphIndex): EngineTensorMap {
   const nodeIndex = new Map(graph.nodes.map((n, i) => [n.name, i]));
@@ -90,9 +92,14 @@ export function mapEngineTensors(layers: readonly EngineLayer[], graph: GraphInd
   const out: EngineTensorMap = { tensors: [], fused: [], unresolved: [] };
   for (const layer of layers) {
     const members = layer.onnxNodes.map((n) => nodeIndex.get(n)).filter((i): i is number => i !== undefined).sort((a, b) => a - b);
-    const inLayer = new Set(members);
+    // Q/DQ nodes fused into a compute layer are transparent: the layer stands for its compute nodes'
+    // tensors (the float tensor a Quantize reads is what the comparison pairs). A layer of Q/DQ only
+    // stands for their outputs.
+    const compute = members.filter((i) => !QDQ_OPS.has(graph.nodes[i]!.opType));
+    const own = compute.length > 0 ? compute : members;
+    const inLayer = new Set(own);
     const exits: string[] = [];
-    for (const i of members) {
+    for (const i of own) {
       for (const t of graph.nodes[i]!.output) {
         if (!t) continue;
         const consumers = graph.consumers.get(t) ?? [];

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError, errorMessage } from '../errors.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
+import { QDQ_OPS } from '../graph/qdq.js';
 import { loadNative, type NativeBuildOptions, type NativeBuildReport } from '../native/addon.js';
 import { buildLayerMap, writeLayerMap, type LayerMap } from './layer-map.js';
 import { loadEngine, trtUnavailableReason } from './trt-runner.js';
@@ -30,7 +31,7 @@ export interface EngineBuildResult {
 }
 
 export function hasQdq(model: OnnxModel): boolean {
-  return model.proto.graph!.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
+  return model.proto.graph!.node.some((n) => QDQ_OPS.has(n.opType));
 }
 
 /**

@@ -47,3 +47,23 @@ describe('engine inspector layers → ONNX', () => {
     expect(m.unresolved).toEqual([{ engine: 'copy_out', layer: 'Reformatting CopyNode' }]);
   });
 });
+
+describe('engine layers with fused Q/DQ', () => {
+  // x → Q → DQ → Conv → c → Q → DQ → Relu → y: TensorRT fuses DQ+Conv+Q into one INT8 layer.
+  const q = (t: string) => [node('QuantizeLinear', [t, 's', 'zp'], [`${t}_q`], {}, `Q_${t}`), node('DequantizeLinear', [`${t}_q`, 's', 'zp'], [`${t}_dq`], {}, `DQ_${t}`)];
+  const gq = indexGraph(model({
+    nodes: [...q('x'), node('Conv', ['x_dq', 'w'], ['c'], {}, '/conv/Conv'), ...q('c'), node('Relu', ['c_dq'], ['y'], {}, '/relu/Relu')],
+    inputs: [valueInfo('x', [1, 1, 4, 4])], outputs: [valueInfo('y', [1, 1, 4, 4])],
+  }).graph!);
+
+  it('Q/DQ nodes in a compute layer are transparent: the layer output is the compute node\'s float tensor', () => {
+    const layers = parseEngineLayers(JSON.stringify({ Layers: [
+      { Name: 'Q_x', Metadata: '[ONNX Layer: Q_x]', Outputs: [{ Name: '__mye1' }] },
+      { Name: 'DQ_x + /conv/Conv + Q_c', Metadata: '[ONNX Layer: DQ_x]\x1F[ONNX Layer: /conv/Conv]\x1F[ONNX Layer: Q_c]', Outputs: [{ Name: '__mye2' }] },
+      { Name: 'DQ_c + /relu/Relu', Metadata: '[ONNX Layer: DQ_c]\x1E[ONNX Layer: /relu/Relu]', Outputs: [{ Name: 'y' }] },
+    ] }));
+    const m = mapEngineTensors(layers, gq);
+    expect(m.tensors.map((t) => [t.engine, t.onnx])).toEqual([['__mye1', 'x_q'], ['__mye2', 'c'], ['y', 'y']]);
+    expect(m.fused).toEqual([]);
+  });
+});
