@@ -13,6 +13,7 @@ import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
 import { CoverageTracker, declaredName, type Coverage } from './coverage.js';
+import { dequantizeReturned } from './engine-int8.js';
 
 export interface ModelInfo {
   path: string;
@@ -268,8 +269,9 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   };
 }
 
-function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
+function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, returned: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
   const name = pair.name;
+  const test = dequantizeReturned(returned, pair.test) ?? returned;
   if (!isFloatDType(ref.dtype) || !isFloatDType(test.dtype)) {
     c.skipped.set(name, `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`);
     return;
