@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compareModels } from '../../src/compare/compare-models.js';
 import { loadModel } from '../../src/graph/onnx-model.js';
 import { TrtRunner } from '../../src/runners/trt-runner.js';
@@ -22,18 +22,19 @@ if (!hasShared) console.log('stand-in TensorRT YOLOv8n tests skipped: ../shared 
 
 // In-process runner contract: through the first stand-in built (one addon per process).
 const first = built[0];
+// Each case runs YOLOv8n through the CLI (builds, runs): a few seconds on an idle 2-core machine, minutes on a loaded one.
+const SLOW = 600_000;
 if (first) process.env['TRT_DIFF_NATIVE'] = addonOf(first);
 
 describe.runIf(!!first && hasShared)(`runner contract: TrtRunner through the stand-in TensorRT ${first ?? ''}`, () => {
   const dir = tmpDir('standin-contract-');
   const engine = path.join(dir, 'fp32.engine');
   const feeds = () => ({ images: { name: 'images', dtype: 'float32' as const, shape: [1, 3, 640, 640], data: new Float32Array(3 * 640 * 640).fill(0.5) } });
-  let ready: Promise<void> | undefined;
-  const build = () => (ready ??= (async () => {
+  beforeAll(() => {
     const r = runCli(['build', YOLO.fp32, '-o', engine], { env: { ...process.env, NO_COLOR: '1' } });
     if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  })());
-  runnerContract({ open: async () => { await build(); return TrtRunner.open(engine); }, feeds });
+  }, SLOW);
+  runnerContract({ open: () => TrtRunner.open(engine), feeds });
 });
 
 for (const v of built) {
@@ -55,7 +56,7 @@ for (const v of built) {
       expect(rep.fp32.backend).toMatch(/^tensorrt-/);
       expect(rep.candidates[0]!.coverage.missing).toEqual([]);
       expect(rep.candidates[0]!.rows.length).toBe(await ortPairs());
-    });
+    }, SLOW);
 
     it('build, then run --fp32 a.engine --int8 b.engine: the per-layer table from the layer maps', () => {
       expect(cli(['build', YOLO.fp32, '-o', fe]).status).toBe(0);
@@ -69,7 +70,7 @@ for (const v of built) {
       expect(c.model.backend).toMatch(/^tensorrt-/);
       expect(c.coverage.missing).toEqual([]);
       expect(c.rows.length).toBeGreaterThan(100);
-    });
+    }, SLOW);
 
     it('--fp32 model.onnx --int8 model.engine: ONNX Runtime reference vs the engine, per layer', () => {
       const json = path.join(dir, 'mixed.json');
@@ -78,7 +79,7 @@ for (const v of built) {
       const rep = reportOf(json);
       expect(rep.fp32.backend).toBe('onnxruntime-cpu');
       expect(rep.candidates[0]!.rows.length).toBeGreaterThan(100);
-    });
+    }, SLOW);
 
     it('plain engines (no layer map): output0 compared, the one-line note, exit 0', () => {
       const pf = path.join(dir, 'plain-fp32.engine');
@@ -90,7 +91,7 @@ for (const v of built) {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr.split('\n').filter((l) => l.startsWith(`note: ${pf} exposes only its outputs`))).toHaveLength(1);
       expect((reportOf(json).candidates[0]!.rows as { name: string }[]).map((x) => x.name)).toContain('output0');
-    });
+    }, SLOW);
 
     it('a pair removed on purpose (its engine tensor renamed in the layer map, so it never arrives) is named and fails the run', () => {
       const dq = path.join(dir, 'dropped.engine');
@@ -103,6 +104,6 @@ for (const v of built) {
       expect(r.status, r.stderr).toBe(1);
       expect(r.stdout).toContain(`never arrived: ${removed.onnx} (INT8)`);
       expect(cli(['run', '--fp32', YOLO.fp32, '--int8', dq, '--input', YOLO.bus, '--allow-partial', '--quiet']).status).toBe(0);
-    });
+    }, SLOW);
   });
 }
