@@ -168,6 +168,14 @@ describe('trt-diff run with engines (test double of the addon)', () => {
     expect(r.stderr.trim()).toBe(`trt-diff: ${f}: has no Q/DQ nodes, so TensorRT would build it as FP32: give a calibration cache (--trt-cache, TensorRT 10 implicit INT8) or quantize it with Q/DQ nodes`);
   });
 
+  it('--backend tensorrt --trt-cache: an FP32 model as --int8 is built as implicit INT8 from the cache', () => {
+    const cache = path.join(dir, 'run.cache');
+    fs.writeFileSync(cache, 'TRT-100300-EntropyCalibration2\nx: 3c010a14\nh: 3c010a14\n');
+    const r = cli(['run', '--fp32', f, '--int8', f, '--input', 'random:1', '--backend', 'tensorrt', '--trt-cache', cache, '--json', '-']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).candidates[0].model.backend).toBe('tensorrt-10.16.0');
+  });
+
   it('--engine-dir: two models with one basename get two engine files; --shapes is accepted', () => {
     const other = path.join(dir, 'sub');
     fs.mkdirSync(other, { recursive: true });
