@@ -60,8 +60,41 @@ export function firstDivergence(records: readonly TensorRecord[], opt: Divergenc
     return {
       tensor: r.name, opType: r.opType, node: r.node, sqnrDb: s, cosine: c,
       inputSqnrDb: d.inputSqnrDb, dropDb: d.dropDb,
-      reason: local ? `local ${why}` : d.dropDb === null ? why : `${why}, ${d.dropDb.toFixed(1)} dB below its inputs`,
+      reason: local ? `local ${why}` : d.dropDb === null ? why : `${why}, ${dropText(d.dropDb, d.inputSqnrDb)}`,
     };
   }
   return null;
+}
+
+/** "4.2 dB below its inputs", or, when the inputs carry no error at all, that they are exact. */
+function dropText(dropDb: number, inputSqnrDb: number | null): string {
+  if (Number.isFinite(dropDb)) return `${dropDb.toFixed(1)} dB below its inputs`;
+  return inputSqnrDb === Infinity ? 'its inputs are exact (the error starts here)' : 'below its inputs';
+}
+
+/** Error that is below the threshold somewhere but made by no single op: where it starts and where it is worst. */
+export interface Accumulation {
+  from: { tensor: string; opType: string; sqnrDb: number };
+  to: { tensor: string; opType: string; sqnrDb: number };
+  /** Tensors below the threshold. */
+  below: number;
+  /** Worst local SQNR when local error was measured: how much the worst single op makes. */
+  worstLocal?: { tensor: string; sqnrDb: number };
+}
+
+/**
+ * When firstDivergence finds nothing, whether that is because nothing is wrong (null) or because
+ * error accumulates over many ops, each adding a little, until tensors fall below the threshold:
+ * then the first tensor below it (topological order) and the worst one.
+ */
+export function accumulation(records: readonly TensorRecord[], opt: DivergenceOptions = DEFAULT_DIVERGENCE): Accumulation | null {
+  const low = [...records].sort((a, b) => a.order - b.order)
+    .filter((r) => r.metrics.sqnrDb < opt.sqnrThresholdDb || r.metrics.cosine < opt.cosineThreshold);
+  if (low.length === 0) return null;
+  const first = low[0]!;
+  const worst = low.reduce((w, r) => (r.metrics.sqnrDb <= w.metrics.sqnrDb ? r : w));
+  const locals = records.filter((r) => r.local);
+  const wl = locals.length > 0 ? locals.reduce((w, r) => (r.local!.sqnrDb < w.local!.sqnrDb ? r : w)) : undefined;
+  const at = (r: TensorRecord) => ({ tensor: r.name, opType: r.opType, sqnrDb: r.metrics.sqnrDb });
+  return { from: at(first), to: at(worst), below: low.length, ...(wl ? { worstLocal: { tensor: wl.name, sqnrDb: wl.local!.sqnrDb } } : {}) };
 }

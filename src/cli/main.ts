@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BackendError, GateFailure, UserError } from '../errors.js';
 import { loadNative } from '../native/addon.js';
+import { guardTerminalStreams, termName } from '../report/terminal-text.js';
 import * as run from './commands/run.js';
 import * as compare from './commands/compare.js';
 import * as inspect from './commands/inspect.js';
@@ -30,6 +31,7 @@ function normalizeStdoutDash(argv: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  guardTerminalStreams(); // no escape sequence read from a file reaches the terminal (terminal-text.ts)
   const cli = yargs(normalizeStdoutDash(argv))
     .scriptName('trt-diff')
     .usage('$0 <command> [options]\n\nLayerwise FP32-vs-INT8 comparison debugger.')
@@ -49,16 +51,17 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UserError) {
-      // One line whatever the message carries (names and values read from broken files may hold newlines).
-      process.stderr.write(`trt-diff: ${e.message.replace(/[\r\n]+/g, ' ')}\n`);
+      // One line whatever the message carries (names read from broken files may hold newlines,
+      // escapes or megabytes): escaped, and shortened in the middle.
+      process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);
       return 2;
     }
     if (e instanceof GateFailure || e instanceof BackendError) {
-      process.stderr.write(`trt-diff: ${e.message.replace(/[\r\n]+/g, ' ')}\n`);
+      process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);
       return e.exitCode;
     }
     const err = e as Error;
-    process.stderr.write(`trt-diff: internal error: ${err?.message ?? String(e)}\n`);
+    process.stderr.write(`trt-diff: internal error: ${termName(err?.message ?? String(e), 2000)}\n`);
     if (process.env.TRTDIFF_DEBUG) process.stderr.write(`${err?.stack}\n`);
     return 3;
   }

@@ -13,7 +13,7 @@ import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
 import { CoverageTracker, declaredName, type Coverage } from './coverage.js';
-import { dequantizeReturned } from './engine-int8.js';
+import { dequantizeTensor } from '../graph/qoperator.js';
 
 export interface ModelInfo {
   path: string;
@@ -30,8 +30,13 @@ export interface TensorRecord {
   order: number;
   shape: number[];
   dtype: string;
-  /** 'dequantized': the INT8 side is a DequantizeLinear output (what the next INT8 layer reads). */
-  int8Kind: 'float' | 'dequantized';
+  /**
+   * 'dequantized': the INT8 side is a DequantizeLinear output (what the next INT8 layer reads);
+   * 'quantized': a QOperator op's integer output, compared as (q − zero point) · scale.
+   */
+  int8Kind: 'float' | 'dequantized' | 'quantized';
+  /** The INT8 op that made the value when it is not the FP32 op (QLinearConv, Conv+Relu, ...). */
+  int8Op?: string;
   scale?: number;
   inputs: string[];
   metrics: TensorMetrics;
@@ -216,11 +221,12 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           t = performance.now();
           const fetch = [...logicalOf.keys()];
           const runner = c.groups ? await c.groups.get(fetch) : c.runner;
-          for await (const tensor of runner.run(sample.feeds, { fetch })) {
+          for await (const raw of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
-            const name = logicalOf.get(tensor.name);
+            const name = logicalOf.get(raw.name);
             if (name === undefined) continue; // not asked for (a runner may return more)
             got.add(name);
+            const tensor = asCompared(c.byName.get(name)!, raw);
             const ref = refTensors.get(name);
             if (!ref) continue; // counted on the FP32 side
 
@@ -269,9 +275,18 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   };
 }
 
-function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, returned: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
+/**
+ * The value an INT8 tensor stands for: a QOperator op's integer output, or the integer tensor an
+ * engine layer that fuses the Quantize of a Q/DQ pair returns, dequantized with the pair's own
+ * scale and zero point; anything else as is.
+ */
+function asCompared(pair: TensorPair, t: Tensor): Tensor {
+  const q = pair.test;
+  return q.kind !== 'float' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint) : t;
+}
+
+function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
   const name = pair.name;
-  const test = dequantizeReturned(returned, pair.test) ?? returned;
   if (!isFloatDType(ref.dtype) || !isFloatDType(test.dtype)) {
     c.skipped.set(name, `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`);
     return;
@@ -312,7 +327,7 @@ function candidateResult(c: CandidateState, samples: number): CandidateResult {
     const asPaired = int8Name === p.test.actual;
     records.push({
       name: p.name, int8Name, opType: p.opType, node: p.node, order: p.order,
-      shape: meta.shape, dtype: meta.dtype, int8Kind: asPaired ? p.test.kind : 'float',
+      shape: meta.shape, dtype: meta.dtype, int8Kind: asPaired ? p.test.kind : 'float', ...(p.int8Op ? { int8Op: p.int8Op } : {}),
       ...(asPaired && p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
       inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
     });

@@ -52,10 +52,10 @@ export class CoverageTracker {
   }
 }
 
-/** One headline line, or undefined when every requested pair arrived. */
-export function coverageLine(c: Coverage, shown = 3): string | undefined {
+/** One headline line, or undefined when every requested pair arrived; `nameOf` makes names safe for a terminal. */
+export function coverageLine(c: Coverage, nameOf: (s: string) => string = (s) => s, shown = 3): string | undefined {
   if (c.missing.length === 0) return undefined;
-  const names = c.missing.slice(0, shown).map((m) => `${m.name} (${m.side === 'both' ? 'both sides' : m.side === 'fp32' ? 'FP32' : 'INT8'})`).join(', ');
+  const names = c.missing.slice(0, shown).map((m) => `${nameOf(m.name)} (${m.side === 'both' ? 'both sides' : m.side === 'fp32' ? 'FP32' : 'INT8'})`).join(', ');
   const more = c.missing.length > shown ? `, … (${c.missing.length - shown} more in --json)` : '';
   return `INCOMPLETE: ${c.missing.length} of ${c.requested} requested tensor pairs never arrived: ${names}${more}`;
 }

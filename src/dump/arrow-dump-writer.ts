@@ -4,6 +4,7 @@ import { AsyncByteQueue, Binary, Int32, List, RecordBatch, RecordBatchFileWriter
 import { UserError, errorMessage } from '../errors.js';
 import { tensorBytes, type Tensor } from '../tensor/tensor.js';
 import { DUMP_FIELDS, dumpSchema, type DumpMetadata } from './arrow-schema.js';
+import { CHECKSUM_KEY, formatChecksums, rowChecksum } from './row-checksum.js';
 
 /**
  * Arrow's writer hands every encoded message to its sink; this sink writes it to the file
@@ -44,6 +45,8 @@ export class ArrowDumpWriter {
   private readonly sink: FdSink;
   private readonly schema: Schema;
   private done = false;
+  /** One CRC-32 per record batch (row-checksum.ts), written into the footer's schema metadata. */
+  private readonly sums: number[] = [];
   count = 0;
 
   private constructor(readonly file: string, private readonly tmp: string, private readonly fd: number, meta: DumpMetadata) {
@@ -73,6 +76,7 @@ export class ArrowDumpWriter {
 
   write(t: Tensor, sample: string, pair = ''): void {
     const bytes = tensorBytes(t);
+    const sum = rowChecksum({ sample, name: t.name, dtype: t.dtype, shape: t.shape, pair }, bytes);
     const data = makeData({
       type: new Struct(Object.values(DUMP_FIELDS)),
       length: 1,
@@ -94,12 +98,15 @@ export class ArrowDumpWriter {
       const code = (e as NodeJS.ErrnoException).code;
       throw new UserError(code === 'ENOSPC' ? 'disk full while writing dump; partial file removed' : `write failed (${code ?? errorMessage(e)}); partial file removed`, this.file);
     }
+    this.sums.push(sum);
     this.count++;
   }
 
   close(): void {
     if (this.done) return;
     try {
+      // The footer repeats the schema from this object: the checksums land there, after the last batch.
+      this.schema.metadata.set(`trtdiff.${CHECKSUM_KEY}`, formatChecksums(this.sums));
       this.writer.finish();
       this.writer.close();
       fs.fsyncSync(this.fd);

@@ -2,8 +2,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, TensorProto_DataLocation, type ModelProto, type TensorProto } from 'onnx-buf';
+import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
 import { UserError, errorMessage } from '../errors.js';
+import { readInputFile } from '../io/input-file.js';
+import { hasExternalData, inlineExternalData } from './external-data.js';
 
 /**
  * ONNX load/save over onnx-buf (protoc-gen-es code generated from onnx.proto, ONNX 1.20 schema:
@@ -20,16 +22,16 @@ export interface OnnxModel {
   bytes?: Uint8Array;
 }
 
+/**
+ * Reads and parses an ONNX model. External data is inlined (sandboxed to the model's folder,
+ * external-data.ts) so that every command sees the weights whether or not they live beside the model.
+ */
 export function loadModel(file: string): OnnxModel {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? errorMessage(e)})`, file);
-  }
+  const bytes = readInputFile(file);
   if (bytes.byteLength === 0) throw new UserError('file is empty, expected an ONNX model', file);
-  return { path: file, proto: parseModel(bytes, file), bytes };
+  const model: OnnxModel = { path: file, proto: parseModel(bytes, file), bytes };
+  if (hasExternalData(model)) inlineExternalData(model);
+  return model;
 }
 
 export function parseModel(bytes: Uint8Array, file = '<buffer>'): ModelProto {
@@ -69,51 +71,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   }
 }
 
-function isExternal(t: TensorProto): boolean {
-  return t.dataLocation === TensorProto_DataLocation.EXTERNAL;
-}
-
-/**
- * Inline external-data initializers (models saved with onnx's save_as_external_data), so the model
- * can be instrumented and handed to a runtime as one buffer. A missing or short data file is a
- * user error naming that file.
- */
-export function inlineExternalData(model: OnnxModel): void {
-  const dir = path.dirname(model.path);
-  const cache = new Map<string, Buffer>();
-  delete model.bytes; // the proto changes below: the file's bytes no longer describe it
-  for (const t of model.proto.graph?.initializer ?? []) {
-    if (!isExternal(t)) continue;
-    const kv = new Map(t.externalData.map((e) => [e.key, e.value]));
-    const location = kv.get('location');
-    if (!location) throw new UserError(`initializer ${t.name} has external data without a location`, model.path);
-    const dataFile = path.resolve(dir, location);
-    if (!dataFile.startsWith(path.resolve(dir))) {
-      throw new UserError(`initializer ${t.name}: external data path escapes the model folder: ${location}`, model.path);
-    }
-    let buf = cache.get(dataFile);
-    if (!buf) {
-      try {
-        buf = fs.readFileSync(dataFile);
-      } catch {
-        throw new UserError(`external data file for initializer ${t.name} is missing (${location})`, dataFile);
-      }
-      cache.set(dataFile, buf);
-    }
-    const offset = Number(kv.get('offset') ?? 0);
-    const length = kv.has('length') ? Number(kv.get('length')) : buf.byteLength - offset;
-    if (offset + length > buf.byteLength) {
-      throw new UserError(`external data for initializer ${t.name} is truncated (needs ${offset + length} bytes, has ${buf.byteLength})`, dataFile);
-    }
-    t.rawData = new Uint8Array(buf.buffer as ArrayBuffer, buf.byteOffset + offset, length);
-    t.dataLocation = TensorProto_DataLocation.DEFAULT;
-    t.externalData = [];
-  }
-}
-
-export function hasExternalData(model: OnnxModel): boolean {
-  return (model.proto.graph?.initializer ?? []).some(isExternal);
-}
+export { hasExternalData, inlineExternalData } from './external-data.js';
 
 /** SHA-256 of a file, read in 1 MiB chunks (models and engines can be large). */
 export function fileSha256(file: string): string {

@@ -2,6 +2,7 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import type { GraphIndex } from './graph-index.js';
 import { producerOf } from './graph-index.js';
 import { initializerValues } from './initializers.js';
+import { isQuantizedPassthrough, outputQParams } from './qoperator.js';
 
 /**
  * Which float tensor each tensor of a (possibly Q/DQ) graph "stands for".
@@ -18,7 +19,11 @@ export interface LogicalTensor {
   logical: string;
   /** The tensor to fetch from this graph. */
   actual: string;
-  kind: 'float' | 'dequantized';
+  /**
+   * 'dequantized': a DequantizeLinear output; 'quantized': an integer output of a QOperator op
+   * (QLinearConv, QGemm, ...; graph/qoperator.ts), compared after (q − zeroPoint) · scale.
+   */
+  kind: 'float' | 'dequantized' | 'quantized';
   /** For dequantized tensors: the float tensor that was quantized (fetchable), and its quantizer. */
   preQuant?: string;
   scale?: number[];
@@ -27,14 +32,11 @@ export interface LogicalTensor {
   node?: NodeProto;
 }
 
-/** Ops whose outputs are integer (or scale/zero-point) tensors, not comparable activations. */
 /** The two ops of explicit quantization. */
 export const QDQ_OPS: ReadonlySet<string> = new Set(['QuantizeLinear', 'DequantizeLinear']);
 
-const INTEGER_PRODUCERS = new Set([
-  'QuantizeLinear', 'DynamicQuantizeLinear', 'ConvInteger', 'MatMulInteger', 'QLinearConv', 'QLinearMatMul',
-  'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearAveragePool', 'QLinearGlobalAveragePool',
-]);
+/** Ops whose outputs are integer tensors with no scale of their own (accumulators, dynamic quantization). */
+const INTEGER_PRODUCERS = new Set(['QuantizeLinear', 'DynamicQuantizeLinear', 'ConvInteger', 'MatMulInteger']);
 
 const SUFFIXES = [
   '_DequantizeLinear_Output', '_QuantizeLinear_Input', '_QuantizeLinear_Output', '_DequantizeLinear',
@@ -74,10 +76,24 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
   const out = new Map<string, LogicalTensor>();
   // Graph inputs stand for themselves.
   for (const name of g.inputs) out.set(name, { logical: name, actual: name, kind: 'float' });
+  // Integer tensors of QOperator models → their scale and zero point (passed through MaxPool, Reshape, ...).
+  const qparams = new Map<string, { scale: number[]; zeroPoint?: number[]; node: NodeProto }>();
 
   for (const node of g.nodes) {
     const y = node.output[0];
     if (!y || isParameterPath(g, y)) continue;
+    const qp = outputQParams(node);
+    const carried = isQuantizedPassthrough(node) ? qparams.get(node.input[0] ?? '') : undefined;
+    if (qp || carried) {
+      const scale = qp ? scalarOf(qp.scale) : carried!.scale;
+      if (!scale) continue; // a scale computed at run time: not dequantizable from the graph
+      const q = { scale, zeroPoint: qp ? scalarOf(qp.zeroPoint) : carried!.zeroPoint, node: qp ? node : carried!.node };
+      qparams.set(y, q);
+      if (node.opType === 'QuantizeLinear') continue; // stands for its float input, which is compared as such
+      const logical = pick([y, stripQdqSuffix(y)]);
+      if (!out.has(logical)) out.set(logical, { logical, actual: y, kind: 'quantized', scale: q.scale, ...(q.zeroPoint ? { zeroPoint: q.zeroPoint } : {}), node });
+      continue;
+    }
     if (INTEGER_PRODUCERS.has(node.opType)) continue; // integer tensors; a DequantizeLinear carries the value
     if (node.opType === 'DequantizeLinear') {
       const q = producerOf(g, node.input[0] ?? '');
@@ -90,7 +106,7 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
       out.set(logical, {
         logical, actual: y, kind: 'dequantized', preQuant: pre,
         scale: scalarOf(node.input[1]), zeroPoint: scalarOf(node.input[2]),
-        node: (pre ? producerOf(g, pre) : undefined) ?? node,
+        node: (pre ? producerOf(g, pre) : qparams.get(node.input[0] ?? '')?.node) ?? node,
       });
       continue;
     }

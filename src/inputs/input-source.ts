@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { numel, shapeString } from '../tensor/tensor.js';
 import { IMAGE_EXTENSIONS, loadImage, YOLO_PREPROCESS, type ImagePreprocess, type Letterbox } from './image-loader.js';
 import { readNpy } from './npy.js';
+import { checkRegularFile, ioProblem, readInputText } from '../io/input-file.js';
 import { randomTensor } from './random.js';
 
 /** One set of feeds, given byte-identical to every model under comparison. */
@@ -73,7 +74,7 @@ async function* samplesOfSpec(spec: string, inputs: readonly TensorInfo[], opt: 
   if (!fs.existsSync(spec)) throw new UserError('input not found', spec);
   const stat = fs.statSync(spec);
   if (stat.isDirectory()) {
-    const files = fs.readdirSync(spec).sort().map((f) => path.join(spec, f)).filter((f) => fs.statSync(f).isFile());
+    const files = folderFiles(spec);
     const images = files.filter(isImagePath);
     for (const f of files.filter((x) => !isImagePath(x))) {
       if (opt.strict) throw new UserError('not an image file in the input folder (remove it or drop --strict-inputs)', f);
@@ -90,12 +91,29 @@ async function* samplesOfSpec(spec: string, inputs: readonly TensorInfo[], opt: 
     yield* dumpSamples(spec, inputs);
   } else if (ext === '.txt') {
     const dir = path.dirname(spec);
-    const lines = fs.readFileSync(spec, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = readInputText(spec).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     if (lines.length === 0) throw new UserError('image list is empty', spec);
     for (const l of lines) yield await imageSample(path.resolve(dir, l), first, opt);
   } else {
     yield await imageSample(spec, first, opt);
   }
+}
+
+/**
+ * Regular files of an input folder, sorted; sub-folders are skipped, but an entry that cannot be
+ * followed (dangling or looping symlink) or that is a FIFO, socket or device is refused by name.
+ */
+function folderFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const f = path.join(dir, name);
+    let st: fs.Stats;
+    try { st = fs.statSync(f); } catch (e) { throw new UserError(`${ioProblem(e)}, in input folder`, f); }
+    if (st.isDirectory()) continue;
+    if (!st.isFile()) checkRegularFile(f); // throws, naming what it is
+    out.push(f);
+  }
+  return out;
 }
 
 function isImagePath(f: string): boolean {
@@ -109,7 +127,7 @@ async function imageSample(file: string, info: TensorInfo, opt: InputOptions): P
   const nchw = pre.layout === 'nchw';
   const [h, w, c] = nchw ? [shape[2]!, shape[3]!, shape[1]!] : [shape[1]!, shape[2]!, shape[3]!];
   if (c !== 3) throw new UserError(`model input ${info.name} has ${c} channels; images give 3`, file);
-  if (!fs.existsSync(file)) throw new UserError('image not found', file);
+  checkRegularFile(file); // a FIFO named x.jpg would block the decoder forever
   const img = await loadImage(file, info.name, w, h, pre);
   return { id: file, feeds: { [info.name]: img.tensor }, image: { file, letterbox: img.letterbox } };
 }

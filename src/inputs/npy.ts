@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import { UserError } from '../errors.js';
+import { readInputFile } from '../io/input-file.js';
 import type { DType } from '../tensor/dtype.js';
 import { tensorBytes, tensorFromBytes, type Tensor } from '../tensor/tensor.js';
 
@@ -28,7 +28,10 @@ export function parseNpy(bytes: Uint8Array, name: string, file = '<buffer>'): Te
   const dtype = DESCR[descr === '<b1' ? '|b1' : descr];
   if (!dtype) throw new UserError(`unsupported .npy dtype ${JSON.stringify(descr)} (little-endian numeric only)`, file);
   if (fortran) throw new UserError('Fortran-ordered .npy is not supported; save with np.ascontiguousarray', file);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const dims = shapeText.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = dims.find((d) => !/^\d{1,15}L?$/.test(d));
+  if (bad !== undefined) throw new UserError(`malformed .npy header: shape dimension "${bad.slice(0, 40)}" is not a non-negative integer`, file);
+  const shape = dims.map((d) => Number(d.replace(/L$/, '')));
   const body = bytes.slice(start + headerLen);
   try {
     return tensorFromBytes(name, dtype, shape, body);
@@ -38,13 +41,7 @@ export function parseNpy(bytes: Uint8Array, name: string, file = '<buffer>'): Te
 }
 
 export function readNpy(file: string, name: string): Tensor {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    throw new UserError('file not found', file);
-  }
-  return parseNpy(bytes, name, file);
+  return parseNpy(readInputFile(file), name, file);
 }
 
 export function encodeNpy(t: Tensor): Uint8Array {

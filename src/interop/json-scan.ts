@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { UserError, errorMessage } from '../errors.js';
+import { openRegularFile } from '../io/input-file.js';
 
 /**
  * A JSON string left in the file: the byte range of its contents (between the quotes, escapes not
@@ -96,14 +97,8 @@ export function readRange(fd: number, start: number, end: number): Buffer {
  * as LazyString. Accepts Python's NaN / Infinity / -Infinity (json.dumps writes them).
  */
 export function scanJsonFile(file: string, inlineMax = 4096): { root: LazyJson; fd: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot open (${code ?? errorMessage(e)})`, file);
-  }
-  const r = new ByteReader(fd, fs.fstatSync(fd).size);
+  const { fd, size } = openRegularFile(file);
+  const r = new ByteReader(fd, size);
   try {
     const root = parseValue(r, inlineMax);
     skipWs(r);
@@ -125,28 +120,38 @@ function expect(r: ByteReader, ch: string): void {
   if (c !== ch.charCodeAt(0)) throw new SyntaxError(`expected '${ch}' at byte ${r.pos - 1}, found ${c < 0 ? 'end of file' : `'${String.fromCharCode(c)}'`}`);
 }
 
-function parseValue(r: ByteReader, inlineMax: number): LazyJson {
+/**
+ * Bounds that keep a hostile file from costing more than its size: object keys (tensor and runner
+ * names) are decoded into memory and printed, so they are limited; nesting is limited so that a
+ * file of a million '[' fails with a message rather than a stack overflow.
+ */
+export const MAX_KEY_BYTES = 4096;
+export const MAX_DEPTH = 64;
+
+function parseValue(r: ByteReader, inlineMax: number, depth = 0): LazyJson {
   skipWs(r);
   const c = r.peek();
-  if (c === 0x7b) return parseObject(r, inlineMax);
-  if (c === 0x5b) return parseArray(r, inlineMax);
+  if ((c === 0x7b || c === 0x5b) && depth >= MAX_DEPTH) throw new SyntaxError(`nested deeper than ${MAX_DEPTH} levels at byte ${r.pos}`);
+  if (c === 0x7b) return parseObject(r, inlineMax, depth + 1);
+  if (c === 0x5b) return parseArray(r, inlineMax, depth + 1);
   if (c === 0x22) return parseString(r, inlineMax);
   if (c < 0) throw new SyntaxError('unexpected end of file');
   return parseLiteral(r);
 }
 
-function parseObject(r: ByteReader, inlineMax: number): { [key: string]: LazyJson } {
+function parseObject(r: ByteReader, inlineMax: number, depth: number): { [key: string]: LazyJson } {
   expect(r, '{');
   const out: { [key: string]: LazyJson } = {};
   skipWs(r);
   if (r.peek() === 0x7d) { r.pos++; return out; }
   for (;;) {
     skipWs(r);
-    const key = parseString(r, Infinity);
-    if (typeof key !== 'string') throw new SyntaxError(`object key at byte ${r.pos} is not a string`);
+    const at = r.pos;
+    const key = parseString(r, MAX_KEY_BYTES);
+    if (typeof key !== 'string') throw new SyntaxError(`object key at byte ${at} is ${key.byteLength} bytes long, more than the ${MAX_KEY_BYTES} a name may have`);
     skipWs(r);
     expect(r, ':');
-    out[key] = parseValue(r, inlineMax);
+    out[key] = parseValue(r, inlineMax, depth);
     skipWs(r);
     const c = r.next();
     if (c === 0x7d) return out;
@@ -154,13 +159,13 @@ function parseObject(r: ByteReader, inlineMax: number): { [key: string]: LazyJso
   }
 }
 
-function parseArray(r: ByteReader, inlineMax: number): LazyJson[] {
+function parseArray(r: ByteReader, inlineMax: number, depth: number): LazyJson[] {
   expect(r, '[');
   const out: LazyJson[] = [];
   skipWs(r);
   if (r.peek() === 0x5d) { r.pos++; return out; }
   for (;;) {
-    out.push(parseValue(r, inlineMax));
+    out.push(parseValue(r, inlineMax, depth));
     skipWs(r);
     const c = r.next();
     if (c === 0x5d) return out;

@@ -3,6 +3,7 @@ import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
 
 export type { SourceEntry, SourceKey, TensorSource };
 import { UserError } from '../errors.js';
+import { openRegularFile } from '../io/input-file.js';
 
 
 /**
@@ -30,7 +31,7 @@ export function isPolygraphyJson(file: string): boolean {
   if (/\.json$/i.test(file)) return true;
   if (/\.(arrow|feather)$/i.test(file)) return false;
   try {
-    const fd = fs.openSync(file, 'r');
+    const { fd } = openRegularFile(file); // a FIFO is not read here: openDump / scanJsonFile refuse it by name
     const b = Buffer.alloc(64);
     const n = fs.readSync(fd, b, 0, 64, 0);
     fs.closeSync(fd);

@@ -110,30 +110,35 @@ function ioQuantization(lg: LogicalGraph, model: OnnxModel, opt: LintOptions, ou
   void model;
 }
 
-/** Depthwise convolutions: one weight channel per group; per-tensor weight scales hurt them most. */
+/**
+ * Depthwise convolutions: one weight channel per group; per-tensor weight scales hurt them most.
+ * Q/DQ (Conv reading a dequantized weight) and QOperator (QLinearConv) models say which scales they
+ * have; a model with per-channel scales already gets no advice, an FP32 model gets it as info.
+ */
 function depthwise(lg: LogicalGraph, model: OnnxModel, out: Finding[]): void {
   const g = lg.index;
   const dims = new Map(model.proto.graph!.initializer.map((t) => [t.name, t.dims.map(Number)]));
+  const numel = (name: string | undefined) => (name ? dims.get(name)?.reduce((a, b) => a * b, 1) : undefined);
   for (const n of g.nodes) {
-    if (n.opType !== 'Conv') continue;
+    if (n.opType !== 'Conv' && n.opType !== 'QLinearConv') continue;
     const group = intAttr(n, 'group', 1);
     if (group <= 1) continue;
-    let w = n.input[1] ?? '';
-    let wScale: number | undefined;
+    let w = (n.opType === 'QLinearConv' ? n.input[3] : n.input[1]) ?? '';
+    let wScale = n.opType === 'QLinearConv' ? numel(n.input[4]) : undefined;
     const dq = producerOf(g, w);
     if (dq?.opType === 'DequantizeLinear') {
       w = dq.input[0] ?? w;
-      wScale = dims.get(dq.input[1] ?? '')?.reduce((a, b) => a * b, 1);
+      wScale = numel(dq.input[1]);
       const q = producerOf(g, w);
       if (q?.opType === 'QuantizeLinear') w = q.input[0] ?? w;
     }
     const shape = dims.get(w);
     if (!shape || shape[1] !== 1) continue;
-    const perTensor = wScale === 1;
-    out.push({
-      severity: perTensor ? 'warning' : 'info', rule: 'depthwise', where: n.name || n.output[0]!,
-      message: `depthwise convolution (group ${group}, weight [${shape}])${perTensor ? ' with one per-tensor weight scale: use per-channel weight quantization' : ': sensitive to INT8, prefer per-channel weight scales'}`,
-    });
+    if (wScale !== undefined && wScale > 1) continue; // per-channel already: nothing to advise
+    const where = n.name || n.output[0]!;
+    out.push(wScale === 1
+      ? { severity: 'warning', rule: 'depthwise', where, message: `depthwise convolution (group ${group}, weight [${shape}]) with one per-tensor weight scale: use per-channel weight quantization` }
+      : { severity: 'info', rule: 'depthwise', where, message: `depthwise convolution (group ${group}, weight [${shape}]): sensitive to INT8, quantize its weights per channel` });
   }
 }
 

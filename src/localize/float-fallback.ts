@@ -4,6 +4,8 @@ import { initializerTensor, initializerValues } from '../graph/initializers.js';
 import { elementReader } from '../tensor/tensor.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { ActivationPair, QdqStructure, QuantOp } from './qdq-ops.js';
+import { pairModels } from '../compare/pairing.js';
+import { constantOf, type ActivationChain } from '../graph/folded-activations.js';
 
 /**
  * Which quantization a rewritten model keeps. An activation pair is read over edges (DQ →
@@ -45,7 +47,27 @@ export interface RewriteOptions {
    * weight it cannot match.
    */
   weights?: 'fp32' | 'dequantized';
+  /**
+   * The FP32 model. Also tells which Relu/Clip the quantizer folded into a Q/DQ
+   * (graph/folded-activations.ts): a read that loses its Q/DQ gets that activation back.
+   */
   fp32?: OnnxModel;
+}
+
+const foldedCache = new WeakMap<QdqStructure, { fp32: OnnxModel; bySource: Map<string, ActivationChain> }>();
+
+/** Activation-pair source (the float the QuantizeLinear reads) → the FP32 chain folded into that Q/DQ. */
+export function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxModel): Map<string, ActivationChain> {
+  const hit = foldedCache.get(s);
+  if (hit && hit.fp32 === fp32) return hit.bySource;
+  const pairing = pairModels(fp32, { path: '', proto: model });
+  const bySource = new Map<string, ActivationChain>();
+  for (const p of pairing.pairs) {
+    const chain = pairing.folded.get(p.name);
+    if (chain && p.test.preQuant) bySource.set(p.test.preQuant, chain);
+  }
+  foldedCache.set(s, { fp32, bySource });
+  return bySource;
 }
 
 /**
@@ -58,6 +80,31 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
   const nodes: NodeProto[] = graph.node.map((n) => ({ ...n, input: [...n.input], output: [...n.output] }));
   const names = new NameSet(graph);
   const newInits: TensorProto[] = [];
+  const folded = opt.fp32 ? foldedBySource(model, s, opt.fp32) : new Map<string, ActivationChain>();
+  const reinstated = new Map<string, string>();
+  // The float value a read gets instead of the dequantized one: the source, with any folded activation put back.
+  const floatOf = (pair: ActivationPair): string => {
+    const chain = folded.get(pair.source);
+    if (!chain) return pair.source;
+    let out = reinstated.get(pair.source);
+    if (out) return out;
+    out = pair.source;
+    for (const a of chain.nodes) {
+      const extra = a.input.slice(1).map((x) => {
+        if (!x) return x;
+        const c = constantOf(opt.fp32!.proto.graph!, x);
+        if (!c) throw new Error(`float fallback: ${a.opType} ${a.name} reads ${x}, which is not a constant of the FP32 model`);
+        const t: TensorProto = { ...c, name: names.fresh(`${x}__reinstated`) };
+        newInits.push(t);
+        return t.name;
+      });
+      const y = names.fresh(`${pair.source}__${a.opType.toLowerCase()}`);
+      nodes.push(create(NodeProtoSchema, { name: names.fresh(`${a.name || a.opType}__reinstated`), opType: a.opType, domain: a.domain, attribute: a.attribute, input: [out, ...extra], output: [y] }));
+      out = y;
+    }
+    reinstated.set(pair.source, out);
+    return out;
+  };
 
   for (const pair of s.pairs) {
     for (const e of pair.edges) {
@@ -65,14 +112,15 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
       const dqOut = graph.node[e.dq]!.output[0]!;
       if (e.consumer !== undefined) {
         const c = nodes[e.consumer]!;
-        c.input = c.input.map((x) => (x === dqOut ? pair.source : x));
+        const src = floatOf(pair);
+        c.input = c.input.map((x) => (x === dqOut ? src : x));
       } else {
         // A graph output must keep its name: the DQ gives it up and an Identity of the float source takes it.
         const dq = nodes[e.dq]!;
         const renamed = names.fresh(`${dqOut}__quantized`);
         dq.output[0] = renamed;
         for (const c of nodes) if (c !== dq) c.input = c.input.map((x) => (x === dqOut ? renamed : x));
-        nodes.push(create(NodeProtoSchema, { name: `${dqOut}__float`, opType: 'Identity', input: [pair.source], output: [dqOut] }));
+        nodes.push(create(NodeProtoSchema, { name: `${dqOut}__float`, opType: 'Identity', input: [floatOf(pair)], output: [dqOut] }));
       }
     }
   }
@@ -117,7 +165,11 @@ export function removeDeadCode(graph: GraphProto): void {
     });
   }
   graph.node = graph.node.filter((_, i) => keep[i]);
+  const dropped = new Set(graph.initializer.filter((t) => !needed.has(t.name)).map((t) => t.name));
   graph.initializer = graph.initializer.filter((t) => needed.has(t.name));
+  // Models that list initializers as graph inputs (older exporters): a removed initializer's input goes too,
+  // or ONNX Runtime would ask for it to be fed.
+  if (dropped.size > 0) graph.input = graph.input.filter((i) => !dropped.has(i.name));
   const live = new Set<string>([...needed, ...graph.node.flatMap((n) => n.output)]);
   graph.valueInfo = graph.valueInfo.filter((v) => live.has(v.name));
 }

@@ -4,7 +4,7 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import type { SampleObserver, TensorObserver, TensorRecord } from '../compare/compare-models.js';
 import { pairModels, type TensorPair } from '../compare/pairing.js';
 import type { TensorMetrics } from '../compare/metrics.js';
-import { firstDivergence } from '../analysis/first-divergence.js';
+import { accumulation, firstDivergence } from '../analysis/first-divergence.js';
 import { samplesFrom, type Sample } from '../inputs/input-source.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { Report } from '../report/report.js';
@@ -104,6 +104,7 @@ export const localErrorAnalysis: Analysis = {
       const local = results[k] ?? new Map();
       for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
       c.firstDivergence = firstDivergence(c.rows, report.thresholds);
+      c.accumulation = c.firstDivergence ? null : accumulation(c.rows, report.thresholds);
       const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
         .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
       const findings: LocalFindings = { measured: local.size, worst, ms, openMs };

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError } from '../errors.js';
+import { readInputText } from '../io/input-file.js';
 import { writeFileAtomic } from '../graph/onnx-model.js';
 
 /**
@@ -95,15 +95,20 @@ export function parseCalibrationCache(text: string, file = '<cache>'): Calibrati
   return { version: header[1]!, algorithm: header[2]!, scales };
 }
 
-export function readCalibrationCache(file: string): CalibrationCache {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'calibration cache not found' : `cannot read calibration cache (${code ?? errorMessage(e)})`, file);
+/**
+ * Refuses scales no calibrator writes: NaN and negative values (a corrupt or hand-edited cache).
+ * 0 and +Inf are kept: TensorRT reads +Inf as "no range" and callers report both.
+ */
+export function checkScalesUsable(cache: CalibrationCache, file: string): void {
+  for (const [name, scale] of cache.scales) {
+    if (Number.isNaN(scale) || scale < 0) {
+      throw new UserError(`tensor "${clip(name)}" has a ${Number.isNaN(scale) ? 'NaN' : 'negative'} scale (${scaleToHex(scale)}): the cache is corrupt`, file);
+    }
   }
-  return parseCalibrationCache(text, file);
+}
+
+export function readCalibrationCache(file: string): CalibrationCache {
+  return parseCalibrationCache(readInputText(file), file);
 }
 
 function clip(s: string): string {

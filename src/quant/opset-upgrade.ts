@@ -36,6 +36,14 @@ export function defaultOpset(proto: ModelProto): number {
   return e ? Number(e.version) : 1;
 }
 
+/** Throws the error upgradeToOpset13 would, before any work is done (callers that write files first). */
+export function checkUpgradable(proto: ModelProto, file: string): void {
+  const from = defaultOpset(proto);
+  if (from < 11) {
+    throw new UserError(`model is opset ${from}; per-channel Q/DQ needs opset 13 and only opset 11/12 models are converted here (run onnx.version_converter.convert_version(model, 13) first)`, file);
+  }
+}
+
 /**
  * Return `proto` (unchanged if already ≥ 13) or an upgraded copy. `rank` gives tensor ranks where
  * known (from a calibration run), to keep Softmax nodes whose axis is the last one as they are.
@@ -45,9 +53,7 @@ export function upgradeToOpset13(proto: ModelProto, file: string, rank: (tensor:
   if (from >= QDQ_MIN_OPSET) return { proto, from, to: from, converted: [] };
   const known = declaredRanks(proto.graph!);
   const rankOf = (t: string) => rank(t) ?? known.get(t);
-  if (from < 11) {
-    throw new UserError(`model is opset ${from}; per-channel Q/DQ needs opset 13 and only opset 11/12 models are converted here (run onnx.version_converter.convert_version(model, 13) first)`, file);
-  }
+  checkUpgradable(proto, file);
   const graph = proto.graph!;
   const converted: UpgradeResult['converted'] = [];
   const initializers: TensorProto[] = [...graph.initializer];

@@ -119,7 +119,8 @@ export function buildQdqModel(source: ModelProto, scales: ReadonlyMap<string, nu
     if (!entry) {
       if (missing.has(q.tensor)) continue;
       const scale = scales.get(q.tensor);
-      const why = scale === undefined ? 'not in the cache' : !(scale > 0) ? 'scale is 0' : !Number.isFinite(scale) ? 'scale is infinite' : '';
+      const why = scale === undefined ? 'not in the cache' : Number.isNaN(scale) ? 'scale is NaN' : scale < 0 ? 'scale is negative'
+        : scale === 0 ? 'scale is 0' : !Number.isFinite(scale) ? 'scale is infinite' : '';
       if (why) { missing.set(q.tensor, why); continue; }
       const sName = fresh(`${q.tensor}_scale`);
       const zName = fresh(`${q.tensor}_zero_point`);
@@ -191,6 +192,7 @@ export function checkCacheMatchesModel(cacheNames: Iterable<string>, graph: Grap
   for (const name of cacheNames) {
     if (tensors.has(name)) matched++; else unknown.push(name);
   }
+  if (matched + unknown.length === 0) throw new UserError('the cache has a header but no entries', cacheFile);
   if (matched === 0) {
     throw new UserError(`none of the cache's ${unknown.length} tensor names occur in the model: the cache was made for another model`, cacheFile);
   }

@@ -4,6 +4,7 @@ import type { Report, ReportRow } from './report.js';
 import { ansi, fmtDb } from './format.js';
 import { selectRows, type TableOptions } from './table.js';
 import { verdictOf } from './gates.js';
+import { termName } from './terminal-text.js';
 
 /**
  * Several INT8 candidates side by side (calibrator A/B): one row per FP32 tensor, one SQNR column
@@ -32,8 +33,8 @@ export function renderCandidatesTable(report: Report, opt: TableOptions = {}): s
   const lines = ['Candidates side by side (SQNR dB per tensor; >> marks each one\'s first divergence):'];
   cands.forEach((c, k) => {
     const fd = c.firstDivergence;
-    const out = Object.entries(c.summary.outputSqnrDb).map(([o, s]) => `${o} ${fmtDb(s)} dB`).join(', ');
-    lines.push(`  ${labels[k]} = ${modelLabel(c.model.path)}: verdict ${verdictOf(c)}; ${fd ? `first divergence ${fd.tensor} (${fd.opType}, SQNR ${fmtDb(fd.sqnrDb)} dB)` : 'no divergence'}${out ? `; output ${out}` : ''}`);
+    const out = Object.entries(c.summary.outputSqnrDb).map(([o, s]) => `${termName(o)} ${fmtDb(s)} dB`).join(', ');
+    lines.push(`  ${labels[k]} = ${termName(modelLabel(c.model.path), 200)}: verdict ${verdictOf(c)}; ${fd ? `first divergence ${termName(fd.tensor)} (${termName(fd.opType, 24)}, SQNR ${fmtDb(fd.sqnrDb)} dB)` : 'no divergence'}${out ? `; output ${out}` : ''}`);
   });
   const table = new Table({
     head: ['#', 'op', 'tensor', ...labels.map((l) => `${l} SQNR`)],
@@ -51,8 +52,7 @@ export function renderCandidatesTable(report: Report, opt: TableOptions = {}): s
       const s = `${mark}${fmtDb(v)}`;
       return v === worst && finite.some((x) => x !== v) ? ansi.red(s, color) : s;
     });
-    const name = row.name.length <= width ? row.name : `…${row.name.slice(row.name.length - width + 1)}`;
-    table.push([String(row.order), row.opType, name, ...cells]);
+    table.push([String(row.order), termName(row.opType, 24), termName(row.name, width), ...cells]);
   }
   return `${lines.join('\n')}\n${table.toString()}`;
 }

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { TensorMetrics } from '../compare/metrics.js';
 import type { CandidateReport, Report, ReportRow } from './report.js';
+import { termName } from './terminal-text.js';
 import { fmtNum } from './format.js';
 
 /**
@@ -146,5 +147,5 @@ export function evaluateGates(report: Report, gates: readonly Gate[]): GateResul
 }
 
 export function gateSummary(results: readonly GateResult[]): string[] {
-  return results.map((r) => `gate ${r.passed ? 'passed' : 'FAILED'}: ${r.gate}  [${r.candidate}]  ${r.message}`);
+  return results.map((r) => termName(`gate ${r.passed ? 'passed' : 'FAILED'}: ${r.gate}  [${r.candidate}]  ${r.message}`, 1000));
 }

@@ -2,10 +2,18 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../graph/onnx-model.js';
 import type { GateResult } from './gates.js';
 
-function xml(s: string): string {
+/**
+ * Text for an XML 1.0 attribute or element. Characters XML 1.0 forbids even as references (C0
+ * controls but tab/LF/CR, lone surrogates, U+FFFE, U+FFFF) are written as the visible text
+ * "\\uXXXX", so a tensor name holding one keeps the file well-formed; tab, LF and CR become
+ * character references so attribute values keep them.
+ */
+export function xml(s: string): string {
   return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 }
 
 /**

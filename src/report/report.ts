@@ -1,5 +1,5 @@
 import type { ComparisonResult, CandidateResult, ModelInfo, TensorRecord } from '../compare/compare-models.js';
-import { DEFAULT_DIVERGENCE, firstDivergence, inputDrops, type Divergence, type DivergenceOptions } from '../analysis/first-divergence.js';
+import { DEFAULT_DIVERGENCE, accumulation, firstDivergence, inputDrops, type Accumulation, type Divergence, type DivergenceOptions } from '../analysis/first-divergence.js';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -14,6 +14,8 @@ export interface ReportRow extends TensorRecord {
 export interface CandidateReport {
   model: ModelInfo;
   firstDivergence: Divergence | null;
+  /** With no first divergence: error below the threshold that accumulates over many ops (null: none). */
+  accumulation?: Accumulation | null;
   rows: ReportRow[];
   summary: { compared: number; skipped: number; unmatchedFp32: number; unmatchedInt8: number; worstSqnrDb: number; outputSqnrDb: Record<string, number>; requested: number; missing: number };
   skipped: CandidateResult['skipped'];
@@ -62,9 +64,11 @@ function candidateReport(c: CandidateResult, th: DivergenceOptions, outputs: rea
     const r = c.records.find((x) => x.name === o);
     if (r) outputSqnrDb[o] = r.metrics.sqnrDb;
   }
+  const fd = firstDivergence(c.records, th);
   return {
     model: c.model,
-    firstDivergence: firstDivergence(c.records, th),
+    firstDivergence: fd,
+    accumulation: fd ? null : accumulation(c.records, th),
     rows,
     summary: {
       compared: c.records.length,

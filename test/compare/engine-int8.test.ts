@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareModels } from '../../src/compare/compare-models.js';
-import { dequantizeReturned } from '../../src/compare/engine-int8.js';
 import { loadModel, saveModel } from '../../src/graph/onnx-model.js';
 import { OrtRunner } from '../../src/runners/ort-runner.js';
 import type { OpenRunner } from '../../src/runners/open-runner.js';
@@ -9,19 +8,6 @@ import { affineReluModels } from '../helpers/onnx-builder.js';
 import { tmpDir } from '../helpers/paths.js';
 
 describe('INT8 tensors returned by an engine layer that fuses the Quantize', () => {
-  it('dequantizes (q − zp) × scale, closed form, per-tensor only', () => {
-    const t = { name: 'c', dtype: 'int8' as const, shape: [4], data: new Int8Array([-128, 0, 5, 127]) };
-    const dq = dequantizeReturned(t, { logical: 'c', actual: 'c_dq', kind: 'dequantized', scale: [0.5], zeroPoint: [3] })!;
-    expect(dq.dtype).toBe('float32');
-    expect([...dq.data]).toEqual([-65.5, -1.5, 1, 62]);
-    const u = { name: 'c', dtype: 'uint8' as const, shape: [2], data: new Uint8Array([0, 255]) };
-    expect([...dequantizeReturned(u, { logical: 'c', actual: 'c_dq', kind: 'dequantized', scale: [0.25], zeroPoint: [128] })!.data]).toEqual([-32, 31.75]);
-    expect(dequantizeReturned(t, { logical: 'c', actual: 'c', kind: 'float' })).toBeUndefined();
-    expect(dequantizeReturned(t, { logical: 'c', actual: 'c_dq', kind: 'dequantized', scale: [0.5, 0.25] })).toBeUndefined();
-    const f = { name: 'c', dtype: 'float32' as const, shape: [1], data: new Float32Array([1]) };
-    expect(dequantizeReturned(f, { logical: 'c', actual: 'c_dq', kind: 'dequantized', scale: [0.5] })).toBeUndefined();
-  });
-
   it('a pair whose INT8 side arrives quantized gives the same metrics as ONNX Runtime\'s DequantizeLinear output', async () => {
     const dir = tmpDir('engine-int8-');
     const { fp32, int8 } = affineReluModels(0.07);

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
 import { UserError } from '../../errors.js';
+import { checkUpgradable } from '../../quant/opset-upgrade.js';
 import { calibrateModel, cacheOf, countImages, missingWarning, rankLookup, writeCache, writeQdqModel } from '../../quant/calibration-pipeline.js';
 import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calibrators.js';
 import { DEFAULT_TRT_VERSION, trtVersionNumber } from '../../quant/calibration-cache.js';
@@ -38,6 +39,8 @@ export const command: CommandModule<object, CalibrateArgs> = {
     const version = trtVersionNumber(argv['trt-version']);
     if (!(argv['max-images'] >= 1)) throw new UserError(`--max-images must be ≥ 1, got ${argv['max-images']}`);
     const model = loadModel(argv.model);
+    // A --qdq model this model cannot become must fail before the cache is written, not after.
+    if (argv.qdq) checkUpgradable(model.proto, argv.model);
     const total = countImages(argv.images);
     const bar = progressBar(`calibrating (${calibrator})`, total === undefined ? undefined : Math.min(total, argv['max-images']));
     let cal;

@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
-import { readCalibrationCache } from '../../quant/calibration-cache.js';
+import { checkScalesUsable, readCalibrationCache } from '../../quant/calibration-cache.js';
+import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
+import { termName, termText } from '../../report/terminal-text.js';
 import { lintModel, observeConcatRanges, type Finding } from '../../lint/hazard-lint.js';
 import { GateFailure } from '../../errors.js';
 import { inputOptions, toInputOptions } from '../options.js';
@@ -8,7 +10,7 @@ import { inputOptions, toInputOptions } from '../options.js';
 interface LintArgs { model: string; cache?: string; input: string[]; imgsz?: number; 'fail-on-hazard': boolean; 'range-ratio': number; [k: string]: unknown }
 
 export function formatFinding(f: Finding): string {
-  return `${f.severity.padEnd(7)} ${f.rule.padEnd(12)} ${f.where}: ${f.message}`;
+  return termName(`${f.severity.padEnd(7)} ${f.rule.padEnd(12)} ${f.where}: ${f.message}`, 1000);
 }
 
 export const command = {
@@ -22,12 +24,20 @@ export const command = {
   handler: async (argv: LintArgs) => {
     const model = loadModel(argv.model);
     const cache = argv.cache ? readCalibrationCache(argv.cache) : undefined;
+    if (cache) {
+      // A cache for another model (or a header-only one) must not lint as "0 errors".
+      checkScalesUsable(cache, argv.cache!);
+      const { unknown } = checkCacheMatchesModel(cache.scales.keys(), model.proto.graph!, argv.cache!);
+      if (unknown.length > 0) {
+        process.stderr.write(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})\n`);
+      }
+    }
     // Without Q/DQ or a cache, ranges come from running the FP32 model on the first --input.
     const observed = !cache && argv.input.length > 0 ? await observeConcatRanges(model, argv.input[0]!, toInputOptions(argv, (s) => process.stderr.write(`${s}\n`))) : undefined;
     const findings = lintModel(model, { cache, observed, imgsz: argv.imgsz, rangeRatio: argv['range-ratio'] });
     for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
     const n = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
-    process.stdout.write(`${argv.model}: ${n('error')} error(s), ${n('warning')} warning(s), ${n('info')} note(s)\n`);
+    process.stdout.write(`${termText(argv.model)}: ${n('error')} error(s), ${n('warning')} warning(s), ${n('info')} note(s)\n`);
     if (argv['fail-on-hazard'] && n('error') + n('warning') > 0) throw new GateFailure(`${n('error') + n('warning')} INT8 hazard(s) in ${argv.model}`);
   },
 };

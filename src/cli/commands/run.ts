@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadModel, inlineExternalData, hasExternalData, type OnnxModel } from '../../graph/onnx-model.js';
+import { loadModel, type OnnxModel } from '../../graph/onnx-model.js';
 import { UserError } from '../../errors.js';
 import { compareModels } from '../../compare/compare-models.js';
 import { buildReport, type Report } from '../../report/report.js';
@@ -44,9 +44,7 @@ export function runBuilder<T>(y: Argv<T>) {
 /** An ONNX model, external data inlined. Commands that rewrite graphs refuse engines here. */
 export function openModel(file: string): OnnxModel {
   if (isEnginePath(file)) throw new UserError('this command rewrites the ONNX graph: give the ONNX model (engines are compared by `trt-diff run`)', file);
-  const m = loadModel(file);
-  if (hasExternalData(m)) inlineExternalData(m);
-  return m;
+  return loadModel(file); // external data inlined, sandboxed to the model folder
 }
 
 /** An ONNX model, or a serialized engine seen through what it exposes (runners/engine-model.ts). */

@@ -1,5 +1,6 @@
 import { readCalibrationCache } from '../../quant/calibration-cache.js';
 import { fmtNum } from '../format.js';
+import { termLines } from '../terminal-text.js';
 
 /** amax (scale·127) above this is almost always a calibration bug (unbounded activations, bad data). */
 export const HUGE_RANGE = 1e4;
@@ -37,5 +38,5 @@ export function renderCacheSummary(file: string): string {
     const show = (xs: CacheEntry[]) => xs.map((e) => `    ±${fmtNum(e.range).padStart(10)}  ${e.name}`);
     lines.push('  largest ranges:', ...show(ok.slice(-5).reverse()), '  smallest ranges:', ...show(ok.slice(0, 5)));
   }
-  return lines.join('\n');
+  return termLines(lines);
 }

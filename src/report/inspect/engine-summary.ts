@@ -1,5 +1,6 @@
-import * as fs from 'node:fs';
 import { UserError, errorMessage } from '../../errors.js';
+import { readInputText } from '../../io/input-file.js';
+import { termLines } from '../terminal-text.js';
 
 /**
  * TensorRT engine inspector JSON (IEngineInspector::getEngineInformation(kJSON), trtexec
@@ -33,16 +34,50 @@ export interface EngineSummary {
   floatLayers: string[];
 }
 
+/** Largest engine JSON read (TensorRT's for a large model is a few MB; V8 strings end near 512 MB). */
+const MAX_ENGINE_JSON = 256 << 20;
+
+/**
+ * What makes `doc` unusable as engine inspector JSON, or undefined: the fields read below must have
+ * the types TensorRT writes (a list of layer names, or of layer objects whose names, types and
+ * formats are strings), so a malformed file is named rather than crashing the summary.
+ */
+export function engineJsonProblem(doc: unknown): string | undefined {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const optString = (o: Record<string, unknown>, k: string) => o[k] === undefined || typeof o[k] === 'string';
+  if (!isObj(doc)) return 'the top level is not an object';
+  const layers = doc.Layers;
+  if (!Array.isArray(layers)) return 'no "Layers" list';
+  if (doc.Bindings !== undefined && !(Array.isArray(doc.Bindings) && doc.Bindings.every((b) => typeof b === 'string'))) return '"Bindings" is not a list of names';
+  const names = typeof layers[0] === 'string'; // without ProfilingVerbosity DETAILED: a list of names
+  for (const [i, l] of layers.entries()) {
+    if (names) { if (typeof l !== 'string') return `Layers[${i}] is not a layer name (Layers[0] is one)`; continue; }
+    if (!isObj(l)) return `Layers[${i}] is not a layer object`;
+    for (const k of ['Name', 'LayerType', 'Metadata', 'TacticName']) if (!optString(l, k)) return `Layers[${i}].${k} is not a string`;
+    for (const k of ['Inputs', 'Outputs']) {
+      const regions = l[k];
+      if (regions === undefined) continue;
+      if (!Array.isArray(regions)) return `Layers[${i}].${k} is not a list`;
+      for (const [j, r] of regions.entries()) {
+        if (!isObj(r) || !optString(r, 'Name') || !optString(r, 'Format/Datatype')) return `Layers[${i}].${k}[${j}] is not a {"Name", "Format/Datatype"} object`;
+      }
+    }
+  }
+  return undefined;
+}
+
 export function readEngineJson(file: string): EngineSummary {
   let doc: unknown;
+  const text = readInputText(file, MAX_ENGINE_JSON);
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
-    throw new UserError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON (${errorMessage(e)})`, file);
+    throw new UserError(`not valid JSON (${errorMessage(e)})`, file);
   }
-  const layers = (doc as { Layers?: unknown }).Layers;
-  if (!Array.isArray(layers)) throw new UserError('not a TensorRT engine inspector JSON (no "Layers" list)', file);
-  const bindings = ((doc as { Bindings?: unknown }).Bindings as string[] | undefined) ?? [];
+  const problem = engineJsonProblem(doc);
+  if (problem) throw new UserError(`not a TensorRT engine inspector JSON (${problem})`, file);
+  const layers = (doc as { Layers: (string | Layer)[] }).Layers;
+  const bindings = (doc as { Bindings?: string[] }).Bindings ?? [];
   const detailed = layers.length > 0 && typeof layers[0] === 'object';
   const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1]);
   if (!detailed) return { layers: layers.length, detailed, byType: [], byPrecision: [], reformats: [], bindings, floatLayers: [] };
@@ -62,7 +97,7 @@ export function readEngineJson(file: string): EngineSummary {
 export function renderEngineSummary(file: string): string {
   const s = readEngineJson(file);
   if (!s.detailed) {
-    return `${file}\n  ${s.layers} layers, names only: rebuild with ProfilingVerbosity DETAILED (trtexec --profilingVerbosity=detailed) for precisions and formats`;
+    return termLines([file, `  ${s.layers} layers, names only: rebuild with ProfilingVerbosity DETAILED (trtexec --profilingVerbosity=detailed) for precisions and formats`]);
   }
   const lines = [
     file,
@@ -72,5 +107,5 @@ export function renderEngineSummary(file: string): string {
   ];
   if (s.floatLayers.length) lines.push(`  float layers in an INT8 engine (${s.floatLayers.length}):`, ...s.floatLayers.slice(0, 20).map((l) => `    ${l}`), ...(s.floatLayers.length > 20 ? [`    … ${s.floatLayers.length - 20} more`] : []));
   if (s.reformats.length) lines.push(`  reformat layers (${s.reformats.length}; each is a memory copy, often at INT8↔float boundaries):`, ...s.reformats.slice(0, 20).map((r) => `    ${r.name}: ${r.from} → ${r.to}`), ...(s.reformats.length > 20 ? [`    … ${s.reformats.length - 20} more`] : []));
-  return lines.join('\n');
+  return termLines(lines);
 }

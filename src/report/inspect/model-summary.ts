@@ -6,6 +6,7 @@ import { shapeString } from '../../tensor/tensor.js';
 import { buildLogicalGraph } from '../../detect/logical-graph.js';
 import { discoverHead } from '../../detect/head-discovery.js';
 import { formatLayout } from '../../detect/head-spec.js';
+import { termLines } from '../terminal-text.js';
 
 /** Ops whose arithmetic INT8 changes (what a quantizer is meant to cover). */
 const COMPUTE_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
@@ -105,5 +106,5 @@ export function renderModelSummary(file: string, m: OnnxModel): string {
   if (s.quantizedCompute.length && s.floatCompute.length) lines.push(`    float: ${s.floatCompute.slice(0, 8).join(', ')}${s.floatCompute.length > 8 ? `, … (${s.floatCompute.length})` : ''}`);
   lines.push(`  depthwise convs: ${s.depthwiseConvs.length}${s.depthwiseConvs.length ? ` (${s.depthwiseConvs.slice(0, 5).join(', ')}${s.depthwiseConvs.length > 5 ? ', …' : ''}); per-tensor INT8 weights hurt these most` : ''}`);
   lines.push(`  detector head: ${s.head ?? 'none found'}`);
-  return lines.join('\n');
+  return termLines(lines);
 }
