@@ -95,8 +95,6 @@ export async function compareSources(ref: TensorSource, tests: readonly TensorSo
       skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
       unmatched: { fp32: [...refNames].filter((n) => !c.matchedRef.has(n)), int8: [...c.testNames].filter((n) => !refNames.has(n)) },
       perturbation: [],
-      // Stored runs are compared as found: nothing is asked of a runner; unmatched names say the rest.
-      coverage: { requested: c.matchedRef.size, missing: [] },
     };
   });
   return {

@@ -53,8 +53,8 @@ export interface CandidateResult {
   unmatched: { fp32: string[]; int8: string[] };
   /** Final outputs of the INT8 model with and without every tensor marked as output (first sample). */
   perturbation: { output: string; maxAbs: number; sqnrDb: number }[];
-  /** Pairs asked of the runners, and each one that never arrived (coverage.ts). */
-  coverage: Coverage;
+  /** Pairs asked of the runners, and each one that never arrived (coverage.ts); absent where nothing was asked of a runner. */
+  coverage?: Coverage;
 }
 
 export interface ComparisonResult {

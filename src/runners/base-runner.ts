@@ -67,7 +67,8 @@ export abstract class BaseRunner implements Runner {
 const fmt = (dtype: string, shape: readonly (number | string)[]) => `${dtype}[${shape.join(',')}]`;
 
 /**
- * Feeds must name exactly the declared inputs, with their dtype and rank; numeric dims must match,
+ * Feeds must name exactly the declared inputs, with their dtype and rank (unless the model declares
+ * no dims); numeric dims must match,
  * and a symbolic dim must take one value across all inputs (e.g. "batch"). One UserError naming the
  * model and the input otherwise.
  */
@@ -81,6 +82,8 @@ export function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record
     if (!t) throw new UserError(`no feed for input ${info.name} ${fmt(info.dtype, info.shape)}`, source);
     const bad = (why: string) => new UserError(`input ${info.name}: expected ${fmt(info.dtype, info.shape)}, got ${fmt(t.dtype, t.shape)} (${why})`, source);
     if (info.dtype !== 'unknown' && t.dtype !== info.dtype) throw bad('dtype');
+    // No dims declared: a scalar, or a shape the model leaves unknown (ONNX Runtime says [] for both).
+    if (info.shape.length === 0) { if (t.data.length !== numel(t.shape)) throw bad(`${t.data.length} elements for ${numel(t.shape)}`); continue; }
     if (t.shape.length !== info.shape.length) throw bad('rank');
     info.shape.forEach((d, j) => {
       const got = t.shape[j]!;
