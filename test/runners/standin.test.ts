@@ -93,7 +93,8 @@ for (const v of built) {
       expect((reportOf(json).candidates[0]!.rows as { name: string }[]).map((x) => x.name)).toContain('output0');
     }, SLOW);
 
-    it('a pair removed on purpose (its engine tensor renamed in the layer map, so it never arrives) is named and fails the run', () => {
+    // Under output capture (10.0.1) engine names are the ONNX names, so renaming a map entry removes nothing: debug capture only.
+    it.runIf(v !== 'v10.0.1')('a pair removed on purpose (its engine tensor renamed in the layer map, so it never arrives) is named and fails the run', () => {
       const dq = path.join(dir, 'dropped.engine');
       fs.copyFileSync(qe, dq);
       const map = JSON.parse(fs.readFileSync(`${qe}.layers.json`, 'utf8')) as { tensors: { engine: string; onnx: string }[] };
