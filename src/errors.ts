@@ -33,3 +33,15 @@ export function invalidParameter(flag: string, expected: string, received: unkno
   const shown = received === undefined || received === '' ? 'nothing' : typeof received === 'string' ? JSON.stringify(received) : String(received);
   return new UserError(`Expected ${expected} for --${flag} but received ${shown}`);
 }
+
+/**
+ * A backend (ONNX Runtime, TensorRT) failed while running a model the user gave: one line with the
+ * model and the backend's own words, exit code 3, never "internal error".
+ */
+export class BackendError extends Error {
+  readonly exitCode = 3;
+  constructor(message: string, file?: string) {
+    super(file ? `${file}: ${message}` : message);
+    this.name = 'BackendError';
+  }
+}

@@ -5,7 +5,6 @@ import { UserError } from '../src/errors.js';
 import { AbsHistogram } from '../src/quant/histogram.js';
 import { foldMinMax } from '../src/quant/activation-collector.js';
 import { loadNative, nativeCapabilities } from '../src/native/addon.js';
-import { layerOfOnnxNode, onnxNodesOfMetadata, parseEngineLayers } from '../src/native/engine-layers.js';
 import { TrtRunner, isEnginePath, trtUnavailableReason } from '../src/runners/trt-runner.js';
 import { missing } from './helpers/paths.js';
 
@@ -173,15 +172,4 @@ describe('TensorRT runner', () => {
     await runner.close();
   });
 
-  it('maps inspector layers back to ONNX nodes', () => {
-    expect(onnxNodesOfMetadata('[ONNX Layer: /conv1/Conv]\x1E[ONNX Layer: /relu1/Relu]')).toEqual(['/conv1/Conv', '/relu1/Relu']);
-    const layers = parseEngineLayers(JSON.stringify({
-      Layers: [
-        { Name: '/conv1/Conv + /relu1/Relu', Metadata: '[ONNX Layer: /conv1/Conv]\x1E[ONNX Layer: /relu1/Relu]', Outputs: [{ Name: 'relu1' }] },
-        'reformat_0',
-      ],
-    }));
-    expect(layers.map((l) => l.name)).toEqual(['/conv1/Conv + /relu1/Relu', 'reformat_0']);
-    expect(layerOfOnnxNode(layers).get('/relu1/Relu')?.outputs).toEqual(['relu1']);
-  });
 });

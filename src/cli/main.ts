@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { GateFailure, UserError } from '../errors.js';
+import { BackendError, GateFailure, UserError } from '../errors.js';
 import { loadNative } from '../native/addon.js';
 import { guardTerminalStreams, termName } from '../report/terminal-text.js';
 import { beginOutputSession, commitOutputs, discardOutputs } from '../output/output-session.js';
@@ -17,10 +17,11 @@ import * as calibrate from './commands/calibrate.js';
 import * as simulate from './commands/simulate.js';
 import * as calibrators from './commands/calibrators.js';
 import * as merge from './commands/merge.js';
+import * as build from './commands/build.js';
 
 /** Every command module exports `command` (yargs CommandModule shape). Register new ones here. */
 const COMMANDS = [run.command, compare.command, inspect.command, demo.command, convert.command, bisect.command, sensitivity.command, lint.command,
-  calibrate.command, simulate.command, calibrators.command, merge.command];
+  calibrate.command, simulate.command, calibrators.command, merge.command, build.command];
 
 /** yargs reads a lone "-" as a positional; `--json -` (JSON to stdout) is spelled `--json=-` for it. */
 function normalizeStdoutDash(argv: string[]): string[] {
@@ -66,9 +67,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);
       return 2;
     }
-    if (e instanceof GateFailure) {
+    if (e instanceof GateFailure || e instanceof BackendError) {
       process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);
-      return 1;
+      return e.exitCode;
     }
     const err = e as Error;
     process.stderr.write(`trt-diff: internal error: ${termName(err?.message ?? String(e), 2000)}\n`);

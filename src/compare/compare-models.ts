@@ -1,8 +1,7 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { OnnxModel } from '../graph/onnx-model.js';
-import { OrtRunner } from '../runners/ort-runner.js';
+import { fileSha256, type OnnxModel } from '../graph/onnx-model.js';
+import { ortBackend, type OpenRunner } from '../runners/open-runner.js';
 import type { Runner } from '../runners/runner.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -15,6 +14,7 @@ import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
 import { MIN_GROUP_BYTES, planMemory, weightBytes } from './memory-budget.js';
+import { CoverageTracker, declaredName, type Coverage } from './coverage.js';
 import { dequantizeTensor } from '../graph/qoperator.js';
 
 export interface ModelInfo {
@@ -57,6 +57,8 @@ export interface CandidateResult {
   perturbation: { output: string; maxAbs: number; sqnrDb: number }[];
   /** The FP64 sums behind each record's metrics, by tensor name: what partial runs merge (partial.ts). */
   accumulators?: Map<string, MetricAccumulator>;
+  /** Pairs asked of the runners, and each one that never arrived (coverage.ts); absent where nothing was asked of a runner. */
+  coverage?: Coverage;
 }
 
 export interface ComparisonResult {
@@ -101,29 +103,12 @@ export interface CompareOptions {
   shard?: { index: number; count: number };
 }
 
-export type OpenRunner = (model: OnnxModel, mark: readonly string[], role: 'fp32' | 'int8') => Promise<Runner>;
-
-function ortBackend(threads?: number): OpenRunner {
-  return (model, mark) => OrtRunner.open(model, { mark, threads });
-}
 
 /** SHA-256 of the model file: from the bytes loadModel kept, else read again from disk. */
 export function modelSha256(model: OnnxModel): string {
   return model.bytes ? crypto.createHash('sha256').update(model.bytes).digest('hex') : fileSha256(model.path);
 }
 
-function fileSha256(file: string): string {
-  const h = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  try {
-    let n: number;
-    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
 
 interface CandidateState {
   model: OnnxModel;
@@ -139,6 +124,9 @@ interface CandidateState {
   skipped: Map<string, string>;
   perturbation: CandidateResult['perturbation'];
   dump?: ArrowDumpWriter;
+  /** Logical name → the name fetched from the INT8 runner (one it declares). */
+  fetchName: Map<string, string>;
+  coverage: CoverageTracker;
 }
 
 /**
@@ -154,6 +142,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     return {
       model: m, pairing, byName: new Map(pairing.pairs.map((p) => [p.name, p])), runner: undefined as unknown as Runner,
       acc: new Map(), meta: new Map(), worst: new Map(), skipped: new Map(), perturbation: [],
+      fetchName: new Map(), coverage: new CoverageTracker(pairing.pairs.length),
     };
   });
   const refNames = unionInOrder(cands.map((c) => c.pairing.pairs));
@@ -186,6 +175,26 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   }
   const refInputs = fp32Runner.describe().inputs;
   for (const c of cands) checkSameInputs(fp32.path, refInputs, c.model.path, c.runner.describe().inputs);
+  cands.forEach((c) => {
+    const declared = new Set(c.runner.describe().tensors.map((t) => t.name));
+    const fused = fusedNames(c.runner);
+    const undeclared: string[] = [];
+    for (const p of c.pairing.pairs) {
+      const name = declaredName(declared, p.test.actual, p.test.preQuant, p.name);
+      if (name) c.fetchName.set(p.name, name);
+      else if (declaredName(fused, p.test.actual, p.test.preQuant, p.name)) c.skipped.set(p.name, FUSED_INT8);
+      else undeclared.push(p.name);
+    }
+    c.coverage.undeclared('int8', undeclared);
+  });
+  const refDeclared = new Set(fp32Runner.describe().tensors.map((t) => t.name));
+  const refFused = fusedNames(fp32Runner);
+  const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(refActual.get(n)!)));
+  for (const c of cands) {
+    const gone = c.pairing.pairs.filter((p) => refUndeclared.has(p.name));
+    for (const p of gone) if (refFused.has(p.ref.actual) && !c.skipped.has(p.name)) c.skipped.set(p.name, FUSED_FP32);
+    c.coverage.undeclared('fp32', gone.filter((p) => !refFused.has(p.ref.actual)).map((p) => p.name));
+  }
   const memory = budget ? memoryPlan(budget, fp32, fp32Runner, cands, opt.warn) : undefined;
   const refGroups = memory ? new GroupRunners(fp32, opt.threads, memory.plan.maxSessions) : undefined;
   for (const c of cands) if (memory) c.groups = new GroupRunners(c.model, opt.threads, memory.plan.maxSessions);
@@ -217,7 +226,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         // 1. FP32 side of this group, kept until every candidate has been compared against it.
         const refTensors = new Map<string, Tensor>();
         let t = performance.now();
-        const wantRef = [...new Set(group.map((n) => refActual.get(n)!))];
+        const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => refActual.get(n)!))];
         const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
         const refRunner = refGroups ? await refGroups.get(wantRef) : fp32Runner;
         for await (const tensor of refRunner.run(sample.feeds, { fetch: wantRef })) {
@@ -227,6 +236,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           if (fp32Outputs.includes(logical)) finalRef.set(logical, tensor);
         }
         timing.runMs += performance.now() - t; timing.modelRuns++;
+        const refGot = new Set(refTensors.keys());
+        for (const c of cands) c.coverage.record('fp32', sample.id, group.filter((n) => c.byName.has(n) && !refUndeclared.has(n)), refGot);
         if (dumps.ref) {
           t = performance.now();
           for (const [, tensor] of refTensors) if (!(tensor.name in sample.feeds)) dumps.ref.writer.write(tensor, sample.id);
@@ -234,17 +245,21 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         }
         // 2. Each candidate, streamed tensor by tensor against the held FP32 group.
         for (const [k, c] of cands.entries()) {
-          const wanted = group.filter((n) => c.byName.has(n) && !c.skipped.has(n));
-          const logicalOf = new Map(wanted.map((n) => [c.byName.get(n)!.test.actual, n]));
+          const wanted = group.filter((n) => c.fetchName.has(n) && !c.skipped.has(n));
+          const logicalOf = new Map(wanted.map((n) => [c.fetchName.get(n)!, n]));
+          const got = new Set<string>();
           t = performance.now();
           const fetch = [...logicalOf.keys()];
           const runner = c.groups ? await c.groups.get(fetch) : c.runner;
           for await (const raw of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
-            const name = logicalOf.get(raw.name)!;
+            const name = logicalOf.get(raw.name);
+            if (name === undefined) continue; // not asked for (a runner may return more)
+            got.add(name);
             const tensor = asCompared(c.byName.get(name)!, raw);
             const ref = refTensors.get(name);
-            if (!ref) { c.skipped.set(name, 'not produced by the FP32 runner'); continue; }
+            if (!ref) continue; // counted on the FP32 side
+
             const tc = performance.now();
             foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers);
             if (fp32Outputs.includes(name)) finalTest[k]!.set(name, tensor);
@@ -252,6 +267,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
             if (c.dump) { const td = performance.now(); c.dump.write(tensor, sample.id, name); timing.dumpMs += performance.now() - td; }
             t = performance.now();
           }
+          c.coverage.record('int8', sample.id, wanted, got);
           timing.modelRuns++;
         }
       }
@@ -277,17 +293,21 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   timing.totalMs = performance.now() - t0;
   return {
     fp32: { path: fp32.path, sha256: modelSha256(fp32), backend: fp32Runner.describe().backend },
-    candidates: cands.map(candidateResult),
+    candidates: cands.map((c) => candidateResult(c, samples.length)),
     samples,
     sampleIndex,
     timing,
   };
 }
 
-/** The value an INT8 tensor stands for: a QOperator op's integer output dequantized, anything else as is. */
+/**
+ * The value an INT8 tensor stands for: a QOperator op's integer output, or the integer tensor an
+ * engine layer that fuses the Quantize of a Q/DQ pair returns, dequantized with the pair's own
+ * scale and zero point; anything else as is.
+ */
 function asCompared(pair: TensorPair, t: Tensor): Tensor {
   const q = pair.test;
-  return q.kind === 'quantized' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint) : t;
+  return q.kind !== 'float' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint) : t;
 }
 
 function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
@@ -370,16 +390,19 @@ function memoryPlan(budget: number, fp32: OnnxModel, fp32Runner: Runner, cands: 
   };
 }
 
-function candidateResult(c: CandidateState): CandidateResult {
+function candidateResult(c: CandidateState, samples: number): CandidateResult {
   const records: TensorRecord[] = [];
   for (const p of c.pairing.pairs) {
     const acc = c.acc.get(p.name);
     if (!acc || c.skipped.has(p.name)) continue;
     const meta = c.meta.get(p.name)!;
+    const int8Name = c.fetchName.get(p.name) ?? p.test.actual;
+    // A backend that does not expose a DQ output gives the float tensor it quantizes instead.
+    const asPaired = int8Name === p.test.actual;
     records.push({
-      name: p.name, int8Name: p.test.actual, opType: p.opType, node: p.node, order: p.order,
-      shape: meta.shape, dtype: meta.dtype, int8Kind: p.test.kind, ...(p.int8Op ? { int8Op: p.int8Op } : {}),
-      ...(p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
+      name: p.name, int8Name, opType: p.opType, node: p.node, order: p.order,
+      shape: meta.shape, dtype: meta.dtype, int8Kind: asPaired ? p.test.kind : 'float', ...(p.int8Op ? { int8Op: p.int8Op } : {}),
+      ...(asPaired && p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
       inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
     });
   }
@@ -390,7 +413,15 @@ function candidateResult(c: CandidateState): CandidateResult {
     unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
     perturbation: c.perturbation,
     accumulators: c.acc,
+    coverage: c.coverage.result(samples),
   };
+}
+
+const FUSED_INT8 = 'fused by the INT8 backend (no such tensor in its engine)';
+const FUSED_FP32 = 'fused by the FP32 backend (no such tensor in its engine)';
+
+function fusedNames(r: Runner): Set<string> {
+  return new Set((r.describe().fused ?? []).map((f) => f.name));
 }
 
 function unionInOrder(lists: TensorPair[][]): string[] {

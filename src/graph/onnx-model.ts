@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
@@ -5,6 +6,7 @@ import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
 import { UserError, errorMessage } from '../errors.js';
 import { readInputFile } from '../io/input-file.js';
 import { writeFileAtomic } from '../output/output-session.js';
+import { hasExternalData, inlineExternalData } from './external-data.js';
 
 /**
  * ONNX load/save over onnx-buf (protoc-gen-es code generated from onnx.proto, ONNX 1.20 schema:
@@ -57,6 +59,18 @@ export function saveModel(proto: ModelProto, file: string): void {
   writeFileAtomic(file, serializeModel(proto));
 }
 
-import { hasExternalData, inlineExternalData } from './external-data.js';
-
 export { hasExternalData, inlineExternalData };
+
+/** SHA-256 of a file, read in 1 MiB chunks (models and engines can be large). */
+export function fileSha256(file: string): string {
+  const h = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    let n: number;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}

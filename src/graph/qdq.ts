@@ -32,6 +32,9 @@ export interface LogicalTensor {
   node?: NodeProto;
 }
 
+/** The two ops of explicit quantization. */
+export const QDQ_OPS: ReadonlySet<string> = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
 /** Ops whose outputs are integer tensors with no scale of their own (accumulators, dynamic quantization). */
 const INTEGER_PRODUCERS = new Set(['QuantizeLinear', 'DynamicQuantizeLinear', 'ConvInteger', 'MatMulInteger']);
 

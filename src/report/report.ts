@@ -1,4 +1,5 @@
 import type { ComparisonResult, CandidateResult, ModelInfo, TensorRecord } from '../compare/compare-models.js';
+import type { Coverage } from '../compare/coverage.js';
 import { DEFAULT_DIVERGENCE, accumulation, firstDivergence, inputDrops, type Accumulation, type Divergence, type DivergenceOptions } from '../analysis/first-divergence.js';
 
 export const TOOL_VERSION = '0.1.0';
@@ -17,10 +18,11 @@ export interface CandidateReport {
   /** With no first divergence: error below the threshold that accumulates over many ops (null: none). */
   accumulation?: Accumulation | null;
   rows: ReportRow[];
-  summary: { compared: number; skipped: number; unmatchedFp32: number; unmatchedInt8: number; worstSqnrDb: number; outputSqnrDb: Record<string, number> };
+  summary: { compared: number; skipped: number; unmatchedFp32: number; unmatchedInt8: number; worstSqnrDb: number; outputSqnrDb: Record<string, number>; requested: number; missing: number };
   skipped: CandidateResult['skipped'];
   unmatched: CandidateResult['unmatched'];
   perturbation: CandidateResult['perturbation'];
+  coverage: Coverage;
   /** Free-form analyses attached by other modules (detection head, bisect...), keyed by name. */
   analyses: Record<string, unknown>;
 }
@@ -58,6 +60,8 @@ function candidateReport(c: CandidateResult, th: DivergenceOptions, outputs: rea
     const origin: ReportRow['origin'] = d.dropDb === null ? 'input' : !low ? 'ok' : d.dropDb >= th.dropDb ? 'made here' : 'inherited';
     return { ...r, inputSqnrDb: d.inputSqnrDb, dropDb: d.dropDb, origin };
   });
+  // Results built without runners (stored runs, hand-made cases) asked for nothing that could go missing.
+  const coverage = c.coverage ?? { requested: c.records.length + c.skipped.length, missing: [] };
   const outputSqnrDb: Record<string, number> = {};
   for (const o of outputs) {
     const r = c.records.find((x) => x.name === o);
@@ -76,10 +80,13 @@ function candidateReport(c: CandidateResult, th: DivergenceOptions, outputs: rea
       unmatchedInt8: c.unmatched.int8.length,
       worstSqnrDb: Math.min(...c.records.map((r) => r.metrics.sqnrDb)),
       outputSqnrDb,
+      requested: coverage.requested,
+      missing: coverage.missing.length,
     },
     skipped: c.skipped,
     unmatched: c.unmatched,
     perturbation: c.perturbation,
+    coverage,
     analyses: {},
   };
 }

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { CandidateReport, Report, ReportRow } from './report.js';
 import { ansi, fmtCos, fmtDb, fmtNum } from './format.js';
 import { shapeString } from '../tensor/tensor.js';
+import { coverageLine } from '../compare/coverage.js';
 import { termName } from './terminal-text.js';
 
 export type SortKey = 'order' | 'sqnr' | 'cosine' | 'maxabs' | 'drop';
@@ -88,6 +89,8 @@ export function renderSummary(c: CandidateReport, report: Report, color = false)
   } else {
     lines.push(ansi.green(`  no divergence: every tensor is within SQNR ≥ ${report.thresholds.sqnrThresholdDb} dB and cosine ≥ ${report.thresholds.cosineThreshold}`, color));
   }
+  const incomplete = coverageLine(c.coverage, termName);
+  if (incomplete) lines.push(ansi.red(`  ${incomplete}`, color));
   for (const [o, s] of Object.entries(c.summary.outputSqnrDb)) lines.push(`  output ${termName(o)}: SQNR ${fmtDb(s)} dB`);
   const s = c.summary;
   lines.push(`  ${s.compared} tensors compared, ${s.skipped} skipped, ${s.unmatchedFp32} FP32 / ${s.unmatchedInt8} INT8 unmatched; worst SQNR ${fmtDb(s.worstSqnrDb)} dB`);

@@ -6,7 +6,8 @@ import { indexGraph } from '../graph/graph-index.js';
 import { UserError, errorMessage } from '../errors.js';
 import { type DType, isDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Runner, RunnerDescription, RunOptions, TensorInfo } from './runner.js';
+import type { RunnerDescription, TensorInfo } from './runner.js';
+import { BaseRunner } from './base-runner.js';
 
 export interface OrtRunnerOptions {
   /** Tensors to expose in addition to the model's own outputs (they become graph outputs). */
@@ -36,11 +37,13 @@ export interface OrtRunnerOptions {
 const INSTRUMENTED_MEMORY = { memArena: false, memPattern: false } as const;
 
 /** ONNX Runtime (CPU) runner. INT8 Q/DQ models run on ORT's real integer kernels where it fuses them. */
-export class OrtRunner implements Runner {
+export class OrtRunner extends BaseRunner {
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly description: RunnerDescription,
-  ) {}
+  ) {
+    super();
+  }
 
   static async open(model: OnnxModel, options: OrtRunnerOptions = {}): Promise<OrtRunner> {
     const graph = model.proto.graph!;
@@ -83,12 +86,12 @@ export class OrtRunner implements Runner {
     return this.description;
   }
 
-  async *run(feeds: Readonly<Record<string, Tensor>>, options: RunOptions = {}): AsyncIterable<Tensor> {
+  protected async *infer(feeds: Readonly<Record<string, Tensor>>, fetchNames: readonly string[] | undefined): AsyncIterable<Tensor> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
       ortFeeds[name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
     }
-    const fetch = options.fetch ?? this.description.tensors.map((t) => t.name);
+    const fetch = fetchNames ?? this.description.tensors.map((t) => t.name);
     let results: Record<string, ort.Tensor>;
     try {
       results = await this.session.run(ortFeeds, [...fetch]);
@@ -104,12 +107,7 @@ export class OrtRunner implements Runner {
     }
   }
 
-  private closed = false;
-
-  /** Releases the session; a second call does nothing (a runner may be closed early to free memory). */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.session.release();
   }
 }

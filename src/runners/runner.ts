@@ -18,6 +18,8 @@ export interface RunnerDescription {
   outputs: TensorInfo[];
   /** Every tensor the runner can be asked for (the instrumented outputs), in topological order. */
   tensors: TensorInfo[];
+  /** Tensors of the source model the backend fused away (never returned), with where they went. */
+  fused?: { name: string; layer: string }[];
 }
 
 export interface RunOptions {

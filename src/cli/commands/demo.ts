@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { analysisLines, runComparison, runBuilder, type RunArgs } from './run.js';
 import { emitReport } from '../emit.js';
+import { assertComplete } from '../../compare/coverage.js';
 import { toJsonTarget, toReportOutputs, toTableOptions } from '../options.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { planOutputs } from '../../output/output-plan.js';
@@ -32,5 +33,6 @@ export const command = {
     planOutputs(runOutputs(argv), [argv.fp32, argv.int8, argv.input, argv['trt-cache']]);
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, argv, !!table.color));
+    assertComplete(report.candidates, !!argv['allow-partial']);
   },
 };

@@ -12,8 +12,12 @@ import { ANALYSES } from '../../analysis/registry.js';
 import type { Analysis, StartedAnalysis } from '../../analysis/analysis.js';
 import { runWorkers, workerCount, writeShard } from '../sharding.js';
 import type { ComparisonResult } from '../../compare/compare-models.js';
-import { isEnginePath, trtUnavailableReason } from '../../runners/trt-runner.js';
+import { isEnginePath, TrtRunner } from '../../runners/trt-runner.js';
 import { tensorRtBackend } from '../../runners/tensorrt-backend.js';
+import { loadEngineModel, type EngineModel } from '../../runners/engine-model.js';
+import { ortBackend, type OpenRunner } from '../../runners/open-runner.js';
+import { parseShapes } from '../../runners/engine-build.js';
+import { assertComplete } from '../../compare/coverage.js';
 import { planOutputs } from '../../output/output-plan.js';
 import { runOutputs } from '../output-flags.js';
 
@@ -27,26 +31,43 @@ export interface RunArgs {
 
 export function runBuilder<T>(y: Argv<T>) {
   const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
-  const models = int8Option(withAnalyses.option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx)' }));
+  const models = int8Option(withAnalyses.option('fp32', { type: 'string', demandOption: true, describe: 'reference model (.onnx, or a TensorRT .engine/.plan)' }), 'quantized model(s) to compare (.onnx or .engine/.plan; repeat for several candidates)');
   return polygraphyOutputOption(reportOutputOptions(tableOptions(thresholdOptions(inputOptions(maxMemoryOption(threadsOption(models))
     .option('dump', { type: 'string', requiresArg: true, describe: 'folder for Arrow dumps of every tensor (fp32.arrow, int8.arrow)' })
     .option('perturbation-check', { type: 'boolean', default: true, describe: 'also run the INT8 model uninstrumented on the first input and report how much exposing every tensor changes its outputs (--no-perturbation-check skips it)' })
     .option('backend', { choices: ['onnxruntime', 'tensorrt'] as const, default: 'onnxruntime' as const, describe: 'run on ONNX Runtime (CPU), or build TensorRT engines from the ONNX models (native addon with TensorRT)' })
-    .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines in this folder' })
+    .option('engine-dir', { type: 'string', describe: 'tensorrt backend: keep the built engines (and their layer maps) in this folder' })
+    .option('shapes', { type: 'string', array: true, describe: 'tensorrt backend: shapes of inputs with dynamic dims, e.g. images:1x3x640x640' })
+    .option('allow-partial', { type: 'boolean', default: false, describe: 'exit 0 even when some requested tensor pairs never arrived from a runner (they are still named in the report)' })
     .option('trt-cache', { type: 'string', describe: 'tensorrt backend, TensorRT 10: calibration cache for an FP32 --int8 model (implicit INT8)' })
     .option('workers', { ...numeric, describe: `processes comparing disjoint samples, merged exactly (1 to ${MAX_THREADS}; default: one per 4 cores; 1 with --html/--local/--dump/--polygraphy-json)`, group: 'Scaling:' })
     .option('shard', { type: 'string', describe: 'K/N: compare only samples i with i mod N = K-1 (with --partial; docs/scaling.md)', group: 'Scaling:' })
     .option('partial', { type: 'string', describe: 'write this shard\'s mergeable sums to FILE instead of a report (`trt-diff merge` joins them)', group: 'Scaling:' }))))));
 }
 
+/** An ONNX model, external data inlined. Commands that rewrite graphs refuse engines here. */
 export function openModel(file: string): OnnxModel {
-  if (isEnginePath(file)) {
-    const why = trtUnavailableReason();
-    if (why) throw new UserError(`TensorRT runner not available: ${why}`, file);
-    // A prebuilt engine exposes only the outputs it was built with, and has no graph to pair through.
-    throw new UserError('prebuilt engines expose only their own outputs: pass the ONNX models with --backend tensorrt, and trt-diff builds engines with every tensor marked', file);
-  }
+  if (isEnginePath(file)) throw new UserError('this command rewrites the ONNX graph: give the ONNX model (engines are compared by `trt-diff run`)', file);
   return loadModel(file); // external data inlined, sandboxed to the model folder
+}
+
+/** An ONNX model, or a serialized engine seen through what it exposes (runners/engine-model.ts). */
+async function openSource(file: string): Promise<{ model: OnnxModel; engine?: EngineModel }> {
+  if (!isEnginePath(file)) return { model: openModel(file) };
+  const engine = await loadEngineModel(file);
+  return { model: engine.model, engine };
+}
+
+/** One line for each engine that exposes only its outputs: what a per-layer comparison needs. */
+export function plainEngineNote(e: EngineModel): string {
+  return `note: ${e.enginePath} exposes only its outputs (no layer map beside it); for a per-layer comparison, build it with \`trt-diff build <model.onnx> -o ${e.enginePath}\` from the ONNX model, with the same TensorRT version and flags`;
+}
+
+/** Ultralytics .engine metadata of a detector: its head layout, so the verdict works without a graph. */
+function headFromMetadata(e: EngineModel | undefined): string | undefined {
+  const names = e?.metadata?.['names'];
+  if (e?.metadata?.['task'] !== 'detect' || !names || typeof names !== 'object') return undefined;
+  return `boxes=0:4,scores=4:${4 + Object.keys(names).length}`;
 }
 
 /** The run's parsed input options (warnings to stderr). */
@@ -72,8 +93,21 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
   for (const flag of ['engine-dir', 'trt-cache']) {
     if (a[flag] !== undefined && a.backend !== 'tensorrt') throw new UserError(`--${flag} applies to --backend tensorrt only`);
   }
-  const fp32 = openModel(a.fp32);
-  const int8 = a.int8.map(openModel);
+  const [ref, ...cands] = await Promise.all([a.fp32, ...a.int8].map(openSource));
+  const fp32 = ref!.model;
+  const int8 = cands.map((c) => c.model);
+  const engines = new Map([ref!, ...cands].filter((s) => s.engine).map((s) => [s.model, s.engine!]));
+  for (const e of engines.values()) if (!e.layered) warn(plainEngineNote(e));
+  if (a.head === 'auto' && ref!.engine && !ref!.engine.layered) a.head = headFromMetadata(ref!.engine) ?? a.head;
+  const shapes = a.shapes ? parseShapes(a.shapes as string[]) : undefined;
+  const backend: OpenRunner | undefined = a.backend === 'tensorrt'
+    ? tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined, ...(shapes ? { inputShapes: shapes } : {}) })
+    : engines.size > 0 ? ortBackend(threads) : undefined;
+  // Engines given on the command line run as they are; ONNX models on the chosen backend.
+  const openRunner: OpenRunner | undefined = backend && (async (model, mark, role) => {
+    const e = engines.get(model);
+    return e ? TrtRunner.open(e.enginePath) : backend(model, mark, role);
+  });
   const progress = progressBar('comparing', inputOpts.maxSamples, !!process.stderr.isTTY && !a.quiet);
   const analyses = ANALYSES.filter((an) => an.enabled(a));
   const runs: StartedAnalysis[] = analyses.map((an) => ({ name: an.name, run: an.start(a, fp32, int8) }));
@@ -86,8 +120,9 @@ export async function compareRun(a: RunArgs, shard?: { index: number; count: num
     dumpDir,
     maxBytesPerRun,
     threads,
-    noPerturbationCheck: a['perturbation-check'] === false,
-    ...(a.backend === 'tensorrt' ? { openRunner: tensorRtBackend({ engineDir: a['engine-dir'] as string | undefined, calibrationCache: a['trt-cache'] as string | undefined }) } : {}),
+    // An engine's outputs are what it is: there is no uninstrumented version to check against.
+    noPerturbationCheck: a['perturbation-check'] === false || cands.some((c) => c.engine),
+    ...(openRunner ? { openRunner } : {}),
     onProgress: (n, s) => progress.update(n, s),
     warn,
   });
@@ -125,5 +160,6 @@ export const command = {
     const report = await withPolygraphyJson(argv, () => runComparison(argv));
     await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) =>
       [...analysisLines(r, argv, !!table.color), ...(argv.dump !== undefined ? [`dumps written to ${argv.dump}/`] : [])]);
+    assertComplete(report.candidates, !!argv['allow-partial']);
   },
 };
