@@ -10,7 +10,7 @@ import { modelSha256 } from '../compare/compare-models.js';
 import { mergePartials, readPartial, toPartial, writePartial, type PartialRun } from '../compare/partial.js';
 import type { Report } from '../report/report.js';
 import { MAX_THREADS, intFlag } from './flag-values.js';
-import { compareRun, finishReport, openModel, type RunArgs } from './commands/run.js';
+import { compareRun, finishReport, openModel, type RunArgs } from './run-comparison.js';
 
 /**
  * Sharded runs: `run --shard K/N --partial FILE` (one shard, sums to a file), `merge` (files to one

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+
 import { UserError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../output/output-session.js';
 import type { PredictedBox } from './coco-map.js';

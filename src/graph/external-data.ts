@@ -1,11 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clearField } from '@bufbuild/protobuf';
-import { TensorProtoSchema, TensorProto_DataLocation, type TensorProto } from 'onnx-buf';
+import { TensorProtoSchema, TensorProto_DataLocation, type ModelProto, type TensorProto } from 'onnx-buf';
 import { UserError } from '../errors.js';
 import { ioProblem, openRegularFile, readExactly } from '../io/input-file.js';
 import { dtypeBytes, dtypeFromOnnx } from '../tensor/dtype.js';
-import type { OnnxModel } from './onnx-model.js';
+
+/** What this module reads and edits of a loaded model (onnx-model.ts imports this module, not the other way round). */
+interface LoadedModel {
+  path: string;
+  proto: ModelProto;
+  bytes?: Uint8Array;
+}
 
 /**
  * External data (onnx.save_as_external_data), sandboxed the way ONNX Runtime does it: `location`
@@ -59,7 +65,7 @@ function expectedBytes(t: TensorProto): number | undefined {
  * Inline external-data initializers, so the model can be instrumented and handed to a runtime as
  * one buffer. Reads only the bytes each initializer names (one open file per data file).
  */
-export function inlineExternalData(model: OnnxModel): void {
+export function inlineExternalData(model: LoadedModel): void {
   const files = new Map<string, { fd: number; size: number; real: string }>();
   delete model.bytes; // the proto changes below: the file's bytes no longer describe it
   try {
@@ -95,6 +101,6 @@ export function inlineExternalData(model: OnnxModel): void {
   }
 }
 
-export function hasExternalData(model: OnnxModel): boolean {
+export function hasExternalData(model: LoadedModel): boolean {
   return (model.proto.graph?.initializer ?? []).some(isExternal);
 }

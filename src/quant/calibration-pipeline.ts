@@ -1,5 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { saveModel } from '../graph/onnx-model.js';
 import type { InputOptions } from '../inputs/input-source.js';

@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import { removeScratch, scratchDir } from '../output/output-session.js';
 import * as path from 'node:path';
 import type { OnnxModel } from '../graph/onnx-model.js';
