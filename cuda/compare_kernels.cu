@@ -41,8 +41,8 @@ struct ThreadAcc {
   unsigned finite = 0, aNan = 0, aInf = 0, bNan = 0, bInf = 0;
 
   __device__ Accumulator toAccumulator() const {
-    return Accumulator{sa2,  sb2,  sab, se2,    sae,  maxAbs, maxRel, aMin, aMax,
-                       bMin, bMax, 0,   finite, aNan, aInf,   bNan,   bInf};
+    return Accumulator{sa2, sb2, sab, se2, sae, maxAbs, maxRel, aMin, aMax, bMin, bMax,
+                       0, finite, aNan, aInf, bNan, bInf};
   }
 };
 
@@ -65,14 +65,8 @@ __device__ __forceinline__ double addSums(ThreadAcc& t, float xf, float yf) {
 // The general path: used for chunks that hold a NaN/Inf, and for scalar remainders.
 __device__ __forceinline__ void addPair(ThreadAcc& t, float xf, float yf) {
   if (!isfinite(xf) || !isfinite(yf)) {
-    if (isnan(xf))
-      ++t.aNan;
-    else if (!isfinite(xf))
-      ++t.aInf;
-    if (isnan(yf))
-      ++t.bNan;
-    else if (!isfinite(yf))
-      ++t.bInf;
+    if (isnan(xf)) ++t.aNan; else if (!isfinite(xf)) ++t.aInf;
+    if (isnan(yf)) ++t.bNan; else if (!isfinite(yf)) ++t.bInf;
     return;
   }
   ++t.finite;
@@ -228,14 +222,13 @@ __device__ void accumulateRange(ThreadAcc& t, const float* ref, const TestOperan
     }
     scalarStart = nv * 4;
   }
-  for (std::uint64_t i = scalarStart + tid; i < n; i += nthreads)
-    addPair(t, __ldg(ref + i), L::load1(test, i));
+  for (std::uint64_t i = scalarStart + tid; i < n; i += nthreads) addPair(t, __ldg(ref + i), L::load1(test, i));
 }
 
 template <TestDType T>
-__global__ void __launch_bounds__(kThreads, kMinBlocks)
-    compareKernel(const float* __restrict__ ref, TestOperand test, std::uint64_t n, Accumulator* partials,
-                  unsigned int* ticket, Accumulator* out) {
+__global__ void __launch_bounds__(kThreads, kMinBlocks) compareKernel(const float* __restrict__ ref, TestOperand test,
+                                                          std::uint64_t n, Accumulator* partials,
+                                                          unsigned int* ticket, Accumulator* out) {
   ThreadAcc t;
   accumulateRange<T>(t, ref, test, n, std::uint64_t(blockIdx.x) * kThreads + threadIdx.x,
                      std::uint64_t(gridDim.x) * kThreads);
@@ -253,8 +246,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
   if (!isLast) return;
   __threadfence();
   Accumulator a = emptyAccumulator();
-  for (unsigned b = threadIdx.x; b < gridDim.x; b += kThreads)
-    mergeInto(a, device::loadCoherent(partials + b));
+  for (unsigned b = threadIdx.x; b < gridDim.x; b += kThreads) mergeInto(a, device::loadCoherent(partials + b));
   a = device::blockReduce<kThreads>(a);
   if (threadIdx.x == 0) {
     a.count = n;
@@ -274,20 +266,14 @@ __device__ void comparePair(const PairDesc& d, Accumulator* out) {
   }
 }
 
-__global__ void __launch_bounds__(kThreads, kMinBlocks)
-    compareBatchKernel(const PairDesc* __restrict__ descs, std::uint32_t count, Accumulator* out) {
+__global__ void __launch_bounds__(kThreads, kMinBlocks) compareBatchKernel(const PairDesc* __restrict__ descs,
+                                                               std::uint32_t count, Accumulator* out) {
   for (std::uint32_t p = blockIdx.x; p < count; p += gridDim.x) {
     const PairDesc d = descs[p];
     switch (d.test.dtype) {
-      case TestDType::F32:
-        comparePair<TestDType::F32>(d, out + p);
-        break;
-      case TestDType::F16:
-        comparePair<TestDType::F16>(d, out + p);
-        break;
-      case TestDType::I8:
-        comparePair<TestDType::I8>(d, out + p);
-        break;
+      case TestDType::F32: comparePair<TestDType::F32>(d, out + p); break;
+      case TestDType::F16: comparePair<TestDType::F16>(d, out + p); break;
+      case TestDType::I8: comparePair<TestDType::I8>(d, out + p); break;
     }
   }
 }
@@ -300,8 +286,8 @@ cudaError_t launchTyped(const float* dRef, const TestOperand& test, std::uint64_
   std::uint64_t blocks = (n + perBlock - 1) / perBlock;
   if (blocks < 1) blocks = 1;
   if (blocks > std::uint64_t(s.maxBlocks)) blocks = s.maxBlocks;
-  compareKernel<T>
-      <<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(dRef, test, n, s.dPartials, s.dTicket, dOut);
+  compareKernel<T><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(dRef, test, n, s.dPartials,
+                                                                             s.dTicket, dOut);
   return cudaGetLastError();
 }
 
@@ -331,12 +317,9 @@ void destroyCompareScratch(CompareScratch* s) {
 cudaError_t launchCompare(const float* dRef, const TestOperand& test, std::uint64_t n, Accumulator* dOut,
                           const CompareScratch& scratch, cudaStream_t stream) {
   switch (test.dtype) {
-    case TestDType::F32:
-      return launchTyped<TestDType::F32>(dRef, test, n, dOut, scratch, stream);
-    case TestDType::F16:
-      return launchTyped<TestDType::F16>(dRef, test, n, dOut, scratch, stream);
-    case TestDType::I8:
-      return launchTyped<TestDType::I8>(dRef, test, n, dOut, scratch, stream);
+    case TestDType::F32: return launchTyped<TestDType::F32>(dRef, test, n, dOut, scratch, stream);
+    case TestDType::F16: return launchTyped<TestDType::F16>(dRef, test, n, dOut, scratch, stream);
+    case TestDType::I8: return launchTyped<TestDType::I8>(dRef, test, n, dOut, scratch, stream);
   }
   return cudaErrorInvalidValue;
 }
@@ -349,7 +332,7 @@ cudaError_t launchCompareBatch(const PairDesc* dDescs, std::uint32_t count, Accu
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   if (e != cudaSuccess) return e;
   const std::uint32_t maxGrid = static_cast<std::uint32_t>(sms) * 8;
-  compareBatchKernel < <<count<maxGrid ? count : maxGrid, kThreads, 0, stream>>>(dDescs, count, dOut);
+  compareBatchKernel<<<count < maxGrid ? count : maxGrid, kThreads, 0, stream>>>(dDescs, count, dOut);
   return cudaGetLastError();
 }
 

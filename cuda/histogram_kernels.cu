@@ -17,8 +17,8 @@ constexpr int kThreads = 256;
 
 // Non-negative floats order like their bit patterns, so an unsigned atomicMax on the bits is a
 // float max; NaN/Inf never enter (skipped as in the CPU reference).
-__global__ void __launch_bounds__(kThreads)
-    absMaxKernel(const float* __restrict__ data, std::uint64_t n, unsigned int* maxBits) {
+__global__ void __launch_bounds__(kThreads) absMaxKernel(const float* __restrict__ data, std::uint64_t n,
+                                                         unsigned int* maxBits) {
   float m = 0.0f;
   const std::uint64_t stride = std::uint64_t(gridDim.x) * kThreads;
   for (std::uint64_t i = std::uint64_t(blockIdx.x) * kThreads + threadIdx.x; i < n; i += stride) {

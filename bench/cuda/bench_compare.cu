@@ -83,8 +83,9 @@ int main(int argc, char** argv) {
   Accumulator* dOut = nullptr;
   CUDA_OK(cudaMalloc(&dOut, sizeof(Accumulator) * 4096));
 
-  const double memcpyMs =
-      timeMs(s, iters, [&] { CUDA_OK(cudaMemcpyAsync(copyDst, ref, n * 4, cudaMemcpyDeviceToDevice, s)); });
+  const double memcpyMs = timeMs(s, iters, [&] {
+    CUDA_OK(cudaMemcpyAsync(copyDst, ref, n * 4, cudaMemcpyDeviceToDevice, s));
+  });
   const double memcpyGbs = 2.0 * n * 4 / (memcpyMs * 1e-3) / 1e9;
 
   std::printf("| %-34s | %10s | %9s | %8s | %7s |\n", "operation", "MB moved", "ms", "GB/s", "of copy");
@@ -92,11 +93,7 @@ int main(int argc, char** argv) {
               "----------", "---------");
   row("cudaMemcpy D2D (read + write)", 2.0 * n * 4, memcpyMs, memcpyGbs);
 
-  struct Variant {
-    const char* name;
-    TestOperand op;
-    double testBytes;
-  };
+  struct Variant { const char* name; TestOperand op; double testBytes; };
   const Variant variants[] = {
       {"compare f32 vs f32 (fused)", {testF32, TestDType::F32, 1, 0}, 4},
       {"compare f32 vs f16 (fused)", {testF16, TestDType::F16, 1, 0}, 2},
@@ -118,8 +115,7 @@ int main(int argc, char** argv) {
   CUDA_OK(cudaMemcpyAsync(dDescs, descs.data(), sizeof(PairDesc) * count, cudaMemcpyHostToDevice, s));
   const double batchMs = timeMs(s, iters, [&] { CUDA_OK(launchCompareBatch(dDescs, count, dOut, s)); });
   char label[64];
-  std::snprintf(label, sizeof label, "batched f32, %u x %llu elements", count,
-                static_cast<unsigned long long>(per));
+  std::snprintf(label, sizeof label, "batched f32, %u x %llu elements", count, static_cast<unsigned long long>(per));
   row(label, double(count) * per * 8, batchMs, memcpyGbs);
 
   Accumulator check;

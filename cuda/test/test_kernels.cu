@@ -40,9 +40,7 @@ void fail(const std::string& what) {
 }
 
 // Same value, with +0 == -0 (pairs of zeros make the sign of an extremum order-dependent).
-bool same(double a, double b) {
-  return a == b || (std::isnan(a) && std::isnan(b));
-}
+bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 // Sums are reduced in a different order on the GPU: allow FP64 reordering error relative to the
 // magnitude of the summed terms (Σ|a·b| ≤ sqrt(Σa²·Σb²) bounds the dot product's terms).
@@ -93,39 +91,12 @@ const char* dtypeName(TestDType d) {
   return d == TestDType::F32 ? "f32" : d == TestDType::F16 ? "f16" : "i8";
 }
 
-std::size_t elemBytes(TestDType d) {
-  return d == TestDType::F32 ? 4 : d == TestDType::F16 ? 2 : 1;
-}
+std::size_t elemBytes(TestDType d) { return d == TestDType::F32 ? 4 : d == TestDType::F16 ? 2 : 1; }
 
 // One launchCompare per case; `offset` elements skipped on both sides to exercise misaligned views.
 void testSinglePair(const CompareScratch& scratch, cudaStream_t stream) {
-  std::vector<std::size_t> sizes = {1,
-                                    2,
-                                    3,
-                                    4,
-                                    5,
-                                    7,
-                                    8,
-                                    9,
-                                    15,
-                                    16,
-                                    17,
-                                    31,
-                                    33,
-                                    63,
-                                    64,
-                                    65,
-                                    255,
-                                    256,
-                                    257,
-                                    1023,
-                                    1024,
-                                    1025,
-                                    4097,
-                                    65535,
-                                    65537,
-                                    (1u << 20) + 3,
-                                    (1u << 24) + 1,
+  std::vector<std::size_t> sizes = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 255, 256, 257,
+                                    1023, 1024, 1025, 4097, 65535, 65537, (1u << 20) + 3, (1u << 24) + 1,
                                     1u << 26};
   float* dRef = nullptr;
   void* dTest = nullptr;
@@ -202,10 +173,9 @@ void testBatch(cudaStream_t stream) {
   upload(dTest, hostTest.data(), testTotal, stream);
   std::vector<PairDesc> descs(count);
   for (std::uint32_t i = 0; i < count; ++i)
-    descs[i] =
-        PairDesc{dRef + refOffset[i],
-                 TestOperand{dTest + testOffset[i], cases[i].dtype, cases[i].scale, cases[i].zeroPoint},
-                 cases[i].ref.size()};
+    descs[i] = PairDesc{dRef + refOffset[i],
+                        TestOperand{dTest + testOffset[i], cases[i].dtype, cases[i].scale, cases[i].zeroPoint},
+                        cases[i].ref.size()};
   upload(dDescs, descs.data(), count * sizeof(PairDesc), stream);
   CUDA_OK(launchCompareBatch(dDescs, count, dOut, stream));
   std::vector<Accumulator> got(count);
@@ -238,8 +208,7 @@ void testHistogramRule() {
   for (int i = 0; i < kHistBins; ++i) counts[i] = i;
   mergeBins(counts.data(), 1);
   bool pairs = true;
-  for (int i = 0; i < kHistBins; ++i)
-    pairs &= counts[i] == (i < kHistBins / 2 ? std::uint64_t(4 * i + 1) : 0u);
+  for (int i = 0; i < kHistBins; ++i) pairs &= counts[i] == (i < kHistBins / 2 ? std::uint64_t(4 * i + 1) : 0u);
   expectTrue(pairs, "one doubling merges bin pairs (2i, 2i+1) into bin i");
   for (int i = 0; i < kHistBins; ++i) counts[i] = 1;
   mergeBins(counts.data(), 20);
@@ -262,14 +231,10 @@ void testHistogramDevice(cudaStream_t stream) {
   DeviceAbsHistogram gpu;
   CUDA_OK(gpu.init(stream));
   testdata::Rng r(5);
-  struct Batch {
-    std::size_t n;
-    float scale;
-    bool adversarial;
-  };
+  struct Batch { std::size_t n; float scale; bool adversarial; };
   const Batch batches[] = {{1000, 0.0f, false},  // all zeros: range stays 0
-                           {1 << 20, 1.0f, false},    {(1 << 20) + 7, 3.0f, false}, {4099, 0.5f, false},
-                           {1 << 22, 1000.0f, false}, {100003, 1.0f, true},         {1 << 20, 2e6f, false}};
+                           {1 << 20, 1.0f, false}, {(1 << 20) + 7, 3.0f, false}, {4099, 0.5f, false},
+                           {1 << 22, 1000.0f, false}, {100003, 1.0f, true}, {1 << 20, 2e6f, false}};
   float* dData = nullptr;
   CUDA_OK(cudaMalloc(&dData, (1u << 22) * 4));
   for (const Batch& b : batches) {
@@ -284,12 +249,12 @@ void testHistogramDevice(cudaStream_t stream) {
                "rangeMax gpu=" + std::to_string(gpu.rangeMax()) + " cpu=" + std::to_string(cpu.rangeMax));
     int diff = 0;
     for (int i = 0; i < kHistBins; ++i) diff += got[i] != cpu.counts[i];
-    expectTrue(diff == 0, "histogram counts differ in " + std::to_string(diff) +
-                              " bins after batch n=" + std::to_string(b.n));
+    expectTrue(diff == 0, "histogram counts differ in " + std::to_string(diff) + " bins after batch n=" +
+                              std::to_string(b.n));
   }
   cudaFree(dData);
-  std::printf("device histogram vs CPU (%zu batches, final range %g): %s\n",
-              sizeof batches / sizeof batches[0], cpu.rangeMax, failures == before ? "PASS" : "FAIL");
+  std::printf("device histogram vs CPU (%zu batches, final range %g): %s\n", sizeof batches / sizeof batches[0],
+              cpu.rangeMax, failures == before ? "PASS" : "FAIL");
 }
 
 }  // namespace
