@@ -49,7 +49,15 @@ function decodeOptions(args: Record<string, unknown>): DecodeOptions {
 /** The head of the FP32 model (the one every row is named after), or a note saying why there is none. */
 export function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
   const lg = buildLogicalGraph(fp32.proto.graph!);
-  const head = headFromSpec(lg, parseHeadSpec(spec), fp32.path);
+  let head: DetectorHead | null;
+  try {
+    head = headFromSpec(lg, parseHeadSpec(spec), fp32.path);
+  } catch (e) {
+    // A head the user named must fit (one line, exit 2); one found by discovery that does not fit
+    // (e.g. an engine's outputs seen without their graph) only turns the analysis off, with why.
+    if (spec !== 'auto' || !(e instanceof UserError)) throw e;
+    return { head: null, note: `note: the detector head found in ${path.basename(fp32.path)} does not decode (${e.message}); detection analysis off — pass --head <preset> to force it` };
+  }
   if (!head) return { head: null, note: `note: no detector head found in ${path.basename(fp32.path)} (no output of a known family: YOLOv5/7/8/10/11, YOLOX, SSD/RetinaNet, DETR, FastestDet); detection analysis off — pass --head <preset> or --head boxes=0:4,scores=4:84 to force it` };
   return { head };
 }

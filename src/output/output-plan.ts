@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, invalidParameter } from '../errors.js';
 import { deferOutput, ensureOutputDir, resolveOutputPath } from './output-session.js';
 
 /** One output a command will write: a file, or a folder and the files it will hold. */
@@ -62,7 +62,7 @@ export function planOutputs(outputs: readonly PlannedOutput[], inputValues: read
   const folders: { flag: string; file: string; target: string }[] = [];
   for (const o of outputs) {
     if (o.path === undefined || o.path === '-') continue;
-    if (o.path.trim() === '') throw new UserError(`${o.flag} is empty: name a ${o.files ? 'folder' : 'file'}`);
+    if (o.path.trim() === '') throw invalidParameter(o.flag.replace(/^--/, ''), 'a path', o.path);
     const target = resolveOutputPath(o.path);
     resolved.set(o.flag, target);
     let st: fs.Stats | undefined;

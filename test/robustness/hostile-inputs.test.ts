@@ -75,6 +75,7 @@ describe('external data sandbox', () => {
     const extModel = externalizeAll(loadModel(TWO_CONV).proto, ext, 'two_conv.onnx');
     const cache = writeBytes(path.join(dir, 'conv.cache'), `TRT-100300-EntropyCalibration2\nx: ${scaleToHex(0.02)}\nrelu1: ${scaleToHex(0.03)}\n`);
     const outExt = path.join(dir, 'out', 'sim_ext.onnx'), outInline = path.join(dir, 'out', 'sim_inline.onnx');
+    fs.mkdirSync(path.join(dir, 'out'), { recursive: true }); // an output's folder must exist (src/output)
     for (const [model, out] of [[extModel, outExt], [TWO_CONV, outInline]] as const) {
       const r = runCli(['simulate', '--model', model, '--cache', cache, '--out', out]);
       expect(r.status, r.stderr).toBe(0);

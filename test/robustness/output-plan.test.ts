@@ -60,7 +60,7 @@ describe('planOutputs refuses before any work', () => {
   });
 
   it('an empty path, a missing folder, a folder where a file goes, a file where a folder goes', () => {
-    expect(() => planOutputs([{ flag: '--dump', path: '', files: [] }], [])).toThrow(/--dump is empty/);
+    expect(() => planOutputs([{ flag: '--dump', path: '', files: [] }], [])).toThrow(/Expected a path for --dump but received nothing/);
     expect(() => planOutputs([{ flag: '--json', path: path.join(dir, 'nope', 'r.json') }], [])).toThrow(/folder .* does not exist/);
     expect(() => planOutputs([{ flag: '--json', path: dir }], [])).toThrow(/must be a file, but this is a folder/);
     const f = path.join(dir, 'f');
