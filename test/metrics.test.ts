@@ -92,8 +92,10 @@ describe('metrics: numpy goldens (goldens/metrics/make_goldens.py)', () => {
       for (const k of ['cosine', 'maxAbs', 'meanAbs', 'rmse', 'sqnrDb', 'maxRel'] as const) close(got[k], want[k] as number | string);
       expect(got.nanCount).toEqual(want.nanCount);
       expect(got.infCount).toEqual(want.infCount);
-      const [rlo, rhi] = want.refRange as (number | string)[];
-      close(got.refRange[0], rlo!); close(got.refRange[1], rhi!);
+      for (const k of ['refRange', 'testRange'] as const) {
+        const [lo, hi] = want[k] as (number | string)[];
+        close(got[k][0], lo!); close(got[k][1], hi!);
+      }
     });
   }
 });
