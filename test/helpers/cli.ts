@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { ROOT } from './paths.js';
+import { ProcessTreePeak } from './process-tree.js';
 
 /**
  * Runs the trt-diff CLI as a child process, the way users run it. When dist/ is at least as new as
@@ -67,29 +68,25 @@ export function runCliAndSignal(args: readonly string[], signal: NodeJS.Signals,
 }
 
 /**
- * Runs the CLI and samples the child's peak resident set (VmHWM in /proc/<pid>/status, Linux) every
- * 20 ms; VmHWM is itself a high-water mark, so the last sample before exit holds the peak.
+ * Runs the CLI and samples the peak resident set of it and the processes it starts every 20 ms
+ * (ProcessTreePeak: the command itself runs in a relaunched child where huge pages apply).
  * peakRssMB is NaN where /proc is not available.
  */
 export function runCliMeasured(args: readonly string[]): Promise<CliResult & { peakRssMB: number; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: ROOT, env: ENV });
-    let stdout = '', stderr = '', peakKB = NaN;
+    let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    const sample = () => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKB = Math.max(Number.isNaN(peakKB) ? 0 : peakKB, Number(m[1]));
-      } catch { /* exited, or no /proc */ }
-    };
+    const tree = new ProcessTreePeak(child.pid!);
+    const sample = () => tree.sample();
     const poll = setInterval(sample, 20);
     child.on('error', (e) => { clearInterval(poll); reject(e); });
     child.on('exit', () => sample());
     child.on('close', (status, signal) => {
       clearInterval(poll);
-      resolve({ status, signal, stdout, stderr, peakRssMB: peakKB / 1024, wallMs: performance.now() - t0 });
+      resolve({ status, signal, stdout, stderr, peakRssMB: tree.peakKB() / 1024, wallMs: performance.now() - t0 });
     });
   });
 }
