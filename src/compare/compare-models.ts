@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
+import { SampleMemory } from './sample-memory.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
 import { MIN_GROUP_BYTES, planMemory, weightBytes } from './memory-budget.js';
 import { CoverageTracker, declaredName, type Coverage } from './coverage.js';
@@ -75,9 +76,13 @@ export interface SampleObserver {
   observeSample(sample: Sample, fp32Outputs: Map<string, Tensor>, int8Outputs: Map<string, Tensor>[]): void | Promise<void>;
 }
 
-/** Sees each compared tensor pair (histograms for reports); must not keep references to the data. */
+/**
+ * Sees each compared tensor pair (histograms for reports). The pipeline frees activations as soon
+ * as it is done with them (sample-memory.ts): an observer that keeps `ref` or `test` past the call
+ * returns 'retain', and both then stay valid until the sample's SampleObservers have run.
+ */
 export interface TensorObserver {
-  observeTensor(pair: TensorPair, candidate: number, sample: Sample, ref: Tensor, test: Tensor): void;
+  observeTensor(pair: TensorPair, candidate: number, sample: Sample, ref: Tensor, test: Tensor): void | 'retain';
 }
 
 export interface CompareOptions {
@@ -210,6 +215,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   const known = staticSizes(fp32Runner.describe().tensors);
   const sizes = new Map<string, number>();
   for (const n of refNames) { const b = known.get(refActual.get(n)!); if (b !== undefined) sizes.set(n, b); }
+  const sampleMemory = new SampleMemory();
   try {
     for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
       streamIndex++;
@@ -229,7 +235,9 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => refActual.get(n)!))];
         const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
         const refRunner = refGroups ? await refGroups.get(wantRef) : fp32Runner;
+        const refOwned = refRunner.describe().yieldsOwnBuffers === true;
         for await (const tensor of refRunner.run(sample.feeds, { fetch: wantRef })) {
+          if (refOwned && !(tensor.name in sample.feeds)) sampleMemory.adopt(tensor);
           const logical = logicalOfRef.get(tensor.name)!;
           refTensors.set(logical, tensor);
           sizes.set(logical, tensor.data.byteLength);
@@ -251,28 +259,35 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           t = performance.now();
           const fetch = [...logicalOf.keys()];
           const runner = c.groups ? await c.groups.get(fetch) : c.runner;
+          const owned = runner.describe().yieldsOwnBuffers === true;
           for await (const raw of runner.run(sample.feeds, { fetch })) {
             timing.runMs += performance.now() - t;
+            if (owned && !(raw.name in sample.feeds)) sampleMemory.adopt(raw);
             const name = logicalOf.get(raw.name);
-            if (name === undefined) continue; // not asked for (a runner may return more)
+            if (name === undefined) { sampleMemory.done(raw); continue; } // not asked for (a runner may return more)
             got.add(name);
             const tensor = asCompared(c.byName.get(name)!, raw);
+            if (tensor !== raw) { sampleMemory.adopt(tensor); sampleMemory.done(raw); }
             const ref = refTensors.get(name);
-            if (!ref) continue; // counted on the FP32 side
+            if (!ref) { sampleMemory.done(tensor); continue; } // counted on the FP32 side
 
             const tc = performance.now();
-            foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers);
-            if (fp32Outputs.includes(name)) finalTest[k]!.set(name, tensor);
+            if (foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers)) { sampleMemory.hold(ref); sampleMemory.hold(tensor); }
+            const output = fp32Outputs.includes(name);
+            if (output) finalTest[k]!.set(name, tensor);
             timing.compareMs += performance.now() - tc;
             if (c.dump) { const td = performance.now(); c.dump.write(tensor, sample.id, name); timing.dumpMs += performance.now() - td; }
+            if (!output) sampleMemory.done(tensor);
             t = performance.now();
           }
           c.coverage.record('int8', sample.id, wanted, got);
           timing.modelRuns++;
         }
+        for (const [name, tensor] of refTensors) if (!finalRef.has(name)) sampleMemory.done(tensor);
       }
       if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(cands[k]!, plain, finalTest[k]!);
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
+      sampleMemory.endSample([...finalRef.values(), ...finalTest.flatMap((m) => [...m.values()])]);
       await refGroups?.sweep();
       for (const c of cands) await c.groups?.sweep();
       samples.push(sample.id);
@@ -310,15 +325,16 @@ function asCompared(pair: TensorPair, t: Tensor): Tensor {
   return q.kind !== 'float' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint) : t;
 }
 
-function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
+/** Folds one pair into the candidate's sums; true when an observer keeps the tensors (TensorObserver). */
+function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): boolean {
   const name = pair.name;
   if (!isFloatDType(ref.dtype) || !isFloatDType(test.dtype)) {
     c.skipped.set(name, `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`);
-    return;
+    return false;
   }
   if (ref.data.length !== test.data.length) {
     c.skipped.set(name, `shapes differ: [${ref.shape}] vs [${test.shape}]`);
-    return;
+    return false;
   }
   const one = accumulateTensors(newAccumulator(), ref, test);
   const s = sqnrDb(one.sumRef2, one.sumErr2);
@@ -327,7 +343,9 @@ function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor
   const acc = c.acc.get(name);
   if (acc) mergeAccumulators(acc, one); else c.acc.set(name, one);
   if (!c.meta.has(name)) c.meta.set(name, { shape: ref.shape, dtype: ref.dtype });
-  for (const o of observers) o.observeTensor(pair, k, sample, ref, test);
+  let retain = false;
+  for (const o of observers) if (o.observeTensor(pair, k, sample, ref, test) === 'retain') retain = true;
+  return retain;
 }
 
 /**

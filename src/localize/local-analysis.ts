@@ -37,8 +37,10 @@ class LocalObserver implements TensorObserver, SampleObserver {
   openMs = 0;
   constructor(private readonly fp32: OnnxModel, private readonly int8: readonly OnnxModel[], private readonly threads?: number) {}
 
-  observeTensor(pair: TensorPair, _k: number, _s: Sample, ref: Tensor): void {
-    if (!this.held.has(pair.name)) this.held.set(pair.name, ref);
+  observeTensor(pair: TensorPair, _k: number, _s: Sample, ref: Tensor): 'retain' | undefined {
+    if (this.held.has(pair.name)) return undefined;
+    this.held.set(pair.name, ref); // the cut-graph runs read it at the end of the sample
+    return 'retain';
   }
 
   async observeSample(sample: Sample): Promise<void> {

@@ -104,6 +104,8 @@ export interface NativeAddon {
    * native/memory_policy.cpp). null when applied, else why not.
    */
   retainFreedMemory(): string | null;
+  /** Frees an ArrayBuffer's memory now (it becomes detached, length 0); false if already detached. */
+  releaseBuffer(buffer: ArrayBuffer): boolean;
   /** Present when built with CUDA; rejects with the CUDA error when no device is usable. */
   compareF32Cuda?(ref: Float32Array, test: Float32Array): Promise<MetricAccumulator>;
   /** Present when built with TensorRT. */
@@ -159,7 +161,7 @@ export function loadNative(): NativeLoadResult {
 }
 
 /** The addon's CPU fast paths: same results as the TypeScript code they stand in for. */
-export type NativeFastPath = 'compareF32' | 'calibrationHistogramAdd' | 'finiteRange';
+export type NativeFastPath = 'compareF32' | 'calibrationHistogramAdd' | 'finiteRange' | 'releaseBuffer';
 const fastPaths = new Map<NativeFastPath, unknown>();
 
 /**
@@ -179,7 +181,7 @@ export function nativeFastPath<K extends NativeFastPath>(key: K): NativeAddon[K]
 export const NATIVE_MIN_ELEMENTS = 4096;
 
 /** The fast path for `data` when it is a Float32Array long enough to be worth the call, else null. */
-export function nativeFastPathFor<K extends Exclude<NativeFastPath, 'compareF32'>>(key: K, data: ArrayLike<number>): NativeAddon[K] | null {
+export function nativeFastPathFor<K extends Exclude<NativeFastPath, 'compareF32' | 'releaseBuffer'>>(key: K, data: ArrayLike<number>): NativeAddon[K] | null {
   return data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath(key) : null;
 }
 

@@ -78,6 +78,8 @@ export class OrtRunner extends BaseRunner {
       inputs: meta(session.inputMetadata),
       outputs: outputs.filter((o) => original.has(o.name)),
       tensors: sortByOrder(outputs, g.order),
+      // onnxruntime-node copies each output into a new ArrayBuffer of its own.
+      yieldsOwnBuffers: true,
     };
     return new OrtRunner(session, description);
   }

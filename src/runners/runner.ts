@@ -20,6 +20,11 @@ export interface RunnerDescription {
   tensors: TensorInfo[];
   /** Tensors of the source model the backend fused away (never returned), with where they went. */
   fused?: { name: string; layer: string }[];
+  /**
+   * Every tensor `run` yields owns its ArrayBuffer, which nothing else references: the consumer may
+   * free it as soon as it is done (tensor/release.ts). Runners that reuse buffers leave it unset.
+   */
+  yieldsOwnBuffers?: boolean;
 }
 
 export interface RunOptions {

@@ -9,6 +9,8 @@ export interface ContractSubject {
   feeds(): Record<string, Tensor>;
   /** Opens a runner whose backend fails at inference, when the subject can make one. */
   failing?(): Promise<BaseRunner>;
+  /** Whether the runner hands over its buffers (RunnerDescription.yieldsOwnBuffers: the pipeline frees them). */
+  yieldsOwnBuffers: boolean;
 }
 
 async function collect(it: AsyncIterable<Tensor>): Promise<Tensor[]> {
@@ -71,6 +73,18 @@ export function runnerContract(subject: ContractSubject): void {
     expect(r.timing.lastMs).toBeGreaterThanOrEqual(0);
     expect(r.timing.totalMs).toBeGreaterThanOrEqual(r.timing.lastMs);
     await r.close();
+  });
+
+  it(`declares yieldsOwnBuffers ${subject.yieldsOwnBuffers}${subject.yieldsOwnBuffers ? ', and yields each tensor over the whole of a buffer of its own, across runs too' : ''}`, async () => {
+    const r = await subject.open();
+    const first = await collect(r.run(subject.feeds()));
+    const second = await collect(r.run(subject.feeds()));
+    await r.close();
+    expect(r.describe().yieldsOwnBuffers === true).toBe(subject.yieldsOwnBuffers);
+    if (!subject.yieldsOwnBuffers) return;
+    const buffers = [...first, ...second].map((t) => t.data.buffer);
+    expect(new Set(buffers).size).toBe(buffers.length);
+    for (const t of [...first, ...second]) expect([t.data.byteOffset, t.data.byteLength]).toEqual([0, t.data.buffer.byteLength]);
   });
 
   it('guards its lifecycle: no run after close; a second close does nothing', async () => {

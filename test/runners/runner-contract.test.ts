@@ -51,11 +51,11 @@ fs.writeFileSync(planFile, JSON.stringify({ 'f.onnx': plan() }));
 process.env['FAKE_TRT_PLANS'] = planFile;
 
 describe('runner contract: OrtRunner', () => {
-  runnerContract({ open: () => OrtRunner.open(model, { mark: ['h', 'a'] }), feeds });
+  runnerContract({ open: () => OrtRunner.open(model, { mark: ['h', 'a'] }), feeds, yieldsOwnBuffers: true });
 });
 
 describe('runner contract: TrtRunner (test double of the addon)', () => {
-  runnerContract({ open: () => TrtRunner.open(engine), feeds, failing: () => TrtRunner.open(failing) });
+  runnerContract({ open: () => TrtRunner.open(engine), feeds, failing: () => TrtRunner.open(failing), yieldsOwnBuffers: false });
 
   it('declares the debug tensors it yields, under their ONNX names, and what TensorRT fused', async () => {
     const r = await TrtRunner.open(engine);
@@ -74,7 +74,7 @@ describe('runner contract: TrtRunner (test double of the addon)', () => {
 
 describe('runner contract: built-engine runner (tensorrt backend over the test double)', () => {
   const open = async () => (await tensorRtBackend()(model, ['h', 'a'], 'fp32')) as BaseRunner;
-  runnerContract({ open, feeds });
+  runnerContract({ open, feeds, yieldsOwnBuffers: false });
 
   it('removes its temp engine folder when closed', async () => {
     const r = await open();

@@ -34,7 +34,7 @@ describe.runIf(!!first && hasShared)(`runner contract: TrtRunner through the sta
     const r = runCli(['build', YOLO.fp32, '-o', engine], { env: { ...process.env, NO_COLOR: '1' } });
     if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
   }, SLOW);
-  runnerContract({ open: () => TrtRunner.open(engine), feeds });
+  runnerContract({ open: () => TrtRunner.open(engine), feeds, yieldsOwnBuffers: false });
 });
 
 for (const v of built) {
