@@ -73,31 +73,47 @@ inline bool classify(float x, float y, NonFiniteCounts& c) {
   return false;
 }
 
-// One block of at most kBlock pairs into `out`. Compiled twice on x86-64 (AVX2 and baseline SSE2),
-// picked at load time by the CPU: AVX2 doubles the FP64 lanes per instruction (AVX-512 measured no
-// faster), and the addon still
-// loads on CPUs without it.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void accumulateBlock(Accumulator& out, const float* ref, const float* test, std::size_t n) {
+// The test operand as float32: a float array, or 8-bit integers dequantized exactly as
+// DequantizeLinear does, (q - zero_point) * scale in float (dequant.h).
+struct F32Test {
+  const float* p;
+  float operator[](std::size_t i) const { return p[i]; }
+};
+template <typename Int>
+struct Q8Test {
+  const Int* p;
+  float scale;
+  std::int32_t zeroPoint;
+  float operator[](std::size_t i) const {
+    return static_cast<float>(static_cast<std::int32_t>(p[i]) - zeroPoint) * scale;
+  }
+};
+
+// One block of at most kBlock pairs into `out`. Each instantiation is called from a function
+// compiled twice on x86-64 (AVX2 and baseline SSE2, picked at load time by the CPU: AVX2 doubles
+// the FP64 lanes per instruction, AVX-512 measured no faster), and the addon still loads on CPUs
+// without it.
+template <typename Test>
+__attribute__((always_inline)) inline void accumulateBlockOf(Accumulator& out, const float* ref, Test test, std::size_t n) {
   Lanes lanes;
   NonFiniteCounts nf;
   std::size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     // Finiteness of the whole chunk from the exponent bits, as an integer OR that vectorizes (a
     // float sum of x - x probes was a serial chain of 16 dependent adds per chunk).
+    float tv[kLanes];
+    for (int k = 0; k < kLanes; ++k) tv[k] = test[i + k];
     std::uint32_t rb[kLanes], tb[kLanes];
     std::memcpy(rb, ref + i, sizeof rb);
-    std::memcpy(tb, test + i, sizeof tb);
+    std::memcpy(tb, tv, sizeof tb);
     std::uint32_t nonFinite = 0;
     for (int k = 0; k < kLanes; ++k)
       nonFinite |= ((rb[k] & kExponent) == kExponent) | ((tb[k] & kExponent) == kExponent);
     if (nonFinite == 0) {
-      for (int k = 0; k < kLanes; ++k) addFinite(lanes, k, ref[i + k], test[i + k]);
+      for (int k = 0; k < kLanes; ++k) addFinite(lanes, k, ref[i + k], tv[k]);
     } else {
       for (int k = 0; k < kLanes; ++k)
-        if (classify(ref[i + k], test[i + k], nf)) addFinite(lanes, k, ref[i + k], test[i + k]);
+        if (classify(ref[i + k], tv[k], nf)) addFinite(lanes, k, ref[i + k], tv[k]);
     }
   }
   for (int k = 0; i < n; ++i, ++k)
@@ -128,6 +144,21 @@ void accumulateBlock(Accumulator& out, const float* ref, const float* test, std:
   mergeInto(out, part);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TRTDIFF_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TRTDIFF_CLONES
+#endif
+TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, F32Test test, std::size_t n) {
+  accumulateBlockOf(out, ref, test, n);
+}
+TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, Q8Test<std::int8_t> test, std::size_t n) {
+  accumulateBlockOf(out, ref, test, n);
+}
+TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, Q8Test<std::uint8_t> test, std::size_t n) {
+  accumulateBlockOf(out, ref, test, n);
+}
+
 // Pairs per block. Each block starts fresh lane sums, so a lane never sums more than kBlock/kLanes
 // terms before its total joins the running sums: this blocked summation keeps the FP64 rounding
 // error of a 2^26-element tensor near 1e-14 (relative) instead of ~3e-11 for one chain per lane.
@@ -137,17 +168,23 @@ constexpr std::size_t kBlock = 8192;
 
 namespace {
 
-void accumulateRange(Accumulator& acc, const float* ref, const float* test, std::size_t n) {
+template <typename Test>
+Test offset(Test t, std::size_t by) {
+  t.p += by;
+  return t;
+}
+
+template <typename Test>
+void accumulateRange(Accumulator& acc, const float* ref, Test test, std::size_t n) {
   for (std::size_t start = 0; start < n; start += kBlock) {
     const std::size_t len = n - start < kBlock ? n - start : kBlock;
-    accumulateBlock(acc, ref + start, test + start, len);
+    accumulateBlock(acc, ref + start, offset(test, start), len);
   }
 }
 
-}  // namespace
-
-void accumulateF32(Accumulator& acc, const float* ref, const float* test, std::size_t n) {
-  // Large tensors are split over the cores in block-aligned parts merged in order (parallel.h).
+// Large tensors are split over the cores in block-aligned parts merged in order (parallel.h).
+template <typename Test>
+void accumulateAll(Accumulator& acc, const float* ref, Test test, std::size_t n) {
   const unsigned parts = partCount(n);
   if (parts == 1) {
     accumulateRange(acc, ref, test, n);
@@ -155,9 +192,23 @@ void accumulateF32(Accumulator& acc, const float* ref, const float* test, std::s
   }
   std::vector<Accumulator> partial(parts, emptyAccumulator());
   runParts(n, kBlock, parts, [&partial, ref, test](unsigned t, std::size_t begin, std::size_t len) {
-    accumulateRange(partial[t], ref + begin, test + begin, len);
+    accumulateRange(partial[t], ref + begin, offset(test, begin), len);
   });
   for (const auto& p : partial) mergeInto(acc, p);
+}
+
+}  // namespace
+
+void accumulateF32(Accumulator& acc, const float* ref, const float* test, std::size_t n) {
+  accumulateAll(acc, ref, F32Test{test}, n);
+}
+
+void accumulateQ8(Accumulator& acc, const float* ref, const void* test, bool isSigned, float scale,
+                  std::int32_t zeroPoint, std::size_t n) {
+  if (isSigned)
+    accumulateAll(acc, ref, Q8Test<std::int8_t>{static_cast<const std::int8_t*>(test), scale, zeroPoint}, n);
+  else
+    accumulateAll(acc, ref, Q8Test<std::uint8_t>{static_cast<const std::uint8_t*>(test), scale, zeroPoint}, n);
 }
 
 }  // namespace trtdiff

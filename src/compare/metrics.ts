@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { elementReader } from '../tensor/tensor.js';
 import { NATIVE_MIN_ELEMENTS, nativeFastPath } from '../native/addon.js';
 import type { MetricAccumulator } from './metric-accumulator.js';
+import { dequantizeTensor } from '../graph/qoperator.js';
 
 export type { MetricAccumulator };
 
@@ -163,6 +164,22 @@ export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Ten
     return mergeAccumulators(acc, native(a, b));
   }
   return accumulateArrays(acc, asNumbers(ref), asNumbers(test));
+}
+
+/**
+ * Accumulate a float reference against an integer tensor standing for DequantizeLinear's output,
+ * (q − zeroPoint) · scale with one scale: the same sums as accumulateTensors over the dequantized
+ * copy, without making it. 8-bit tensors go through the addon's pass (native/cpu_compare.cpp) when
+ * it is built; anything else is dequantized first.
+ */
+export function accumulateDequantized(acc: MetricAccumulator, ref: Tensor, test: Tensor, scale64: number, zeroPoint: number): MetricAccumulator {
+  const scale = Math.fround(scale64); // DequantizeLinear's scale is a float32 (here and in the addon alike)
+  const native = nativeFastPath('compareQ8');
+  if (native && ref.dtype === 'float32' && (test.dtype === 'int8' || test.dtype === 'uint8') && ref.data.length >= NATIVE_MIN_ELEMENTS) {
+    if (ref.data.length !== test.data.length) throw new RangeError(`element counts differ: ${ref.data.length} vs ${test.data.length}`);
+    return mergeAccumulators(acc, native(ref.data as Float32Array, test.data as Int8Array | Uint8Array, scale, zeroPoint));
+  }
+  return accumulateTensors(acc, ref, dequantizeTensor(test, [scale], [zeroPoint]));
 }
 
 /** Which pass accumulateTensors uses for large float32 tensors (reported in `inspect`/bench). */

@@ -26,6 +26,11 @@ export interface LogicalTensor {
   kind: 'float' | 'dequantized' | 'quantized';
   /** For dequantized tensors: the float tensor that was quantized (fetchable), and its quantizer. */
   preQuant?: string;
+  /**
+   * For a dequantized tensor of a Q/DQ pair: the integer tensor between Q and DQ. It carries the same
+   * value in a quarter of the bytes, and fetching it instead lets ONNX Runtime skip the float copy.
+   */
+  quantized?: string;
   scale?: number[];
   zeroPoint?: number[];
   /** Node that produces the logical value (for op type and node name in reports). */
@@ -134,7 +139,7 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
       const existing = out.get(logical);
       if (existing?.kind === 'dequantized') continue; // duplicated DQ of one Q: identical values
       out.set(logical, {
-        logical, actual: y, kind: 'dequantized', preQuant: pre,
+        logical, actual: y, kind: 'dequantized', preQuant: pre, ...(pre ? { quantized: node.input[0] } : {}),
         scale: scalarOf(node.input[1]), zeroPoint: scalarOf(node.input[2]),
         node: (pre ? producerOf(g, pre) : qparams.get(node.input[0] ?? '')?.node) ?? node,
       });

@@ -89,6 +89,8 @@ export interface NativeAddon {
   capabilities(): Capabilities;
   /** CPU fast path of accumulateArrays for two Float32Arrays; a fresh accumulator. */
   compareF32(ref: Float32Array, test: Float32Array): MetricAccumulator;
+  /** compareF32 against 8-bit integers taken as DequantizeLinear's float (q − zeroPoint) · scale. */
+  compareQ8(ref: Float32Array, test: Int8Array | Uint8Array, scale: number, zeroPoint: number): MetricAccumulator;
   histogramBins: number;
   /**
    * The calibrators' right-closed |x| histogram add (src/quant/histogram.ts AbsHistogram.add, bit
@@ -161,7 +163,7 @@ export function loadNative(): NativeLoadResult {
 }
 
 /** The addon's CPU fast paths: same results as the TypeScript code they stand in for. */
-export type NativeFastPath = 'compareF32' | 'calibrationHistogramAdd' | 'finiteRange' | 'releaseBuffer';
+export type NativeFastPath = 'compareF32' | 'compareQ8' | 'calibrationHistogramAdd' | 'finiteRange' | 'releaseBuffer';
 const fastPaths = new Map<NativeFastPath, unknown>();
 
 /**
@@ -181,7 +183,7 @@ export function nativeFastPath<K extends NativeFastPath>(key: K): NativeAddon[K]
 export const NATIVE_MIN_ELEMENTS = 4096;
 
 /** The fast path for `data` when it is a Float32Array long enough to be worth the call, else null. */
-export function nativeFastPathFor<K extends Exclude<NativeFastPath, 'compareF32' | 'releaseBuffer'>>(key: K, data: ArrayLike<number>): NativeAddon[K] | null {
+export function nativeFastPathFor<K extends Exclude<NativeFastPath, 'compareF32' | 'compareQ8' | 'releaseBuffer'>>(key: K, data: ArrayLike<number>): NativeAddon[K] | null {
   return data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath(key) : null;
 }
 
