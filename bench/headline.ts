@@ -33,33 +33,39 @@ const py = { ...process.env, PYTHONUNBUFFERED: '1' };
 const SCRIPT = path.join(ROOT, 'bench/streamed_script.py');
 
 interface Tool { name: string; run(n: number): Promise<{ wallS: number | null; peakRssMB: number; note: string }> }
-const trtdiff = (name: string, extra: string[]): Tool => ({
+const trtdiff = (name: string, extra: string[], env: NodeJS.ProcessEnv = process.env): Tool => ({
   name,
   async run(n) {
     const json = path.join(OUT, `trtdiff-${n}.json`);
     const t = await measure(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'run', '--fp32', FP32, '--int8', INT8,
-      ...npys.slice(0, n).flatMap((f) => ['--input', f]), ...extra, '--json', json, '-q']);
+      ...npys.slice(0, n).flatMap((f) => ['--input', f]), ...extra, '--json', json, '-q'], env);
     if (t.status !== 0) throw new Error(`trt-diff failed: ${t.stderr}`);
     const rep = JSON.parse(fs.readFileSync(json, 'utf8'));
     return { wallS: t.wallS, peakRssMB: t.peakRssMB, note: `${rep.candidates[0].summary.compared} tensors; timing ${JSON.stringify(rep.timing)}` };
   },
 });
-const python = (name: string, script: string, extra: string[], limit = false): Tool => ({
+const python = (name: string, script: string, extra: string[], limit = false, env = py): Tool => ({
   name,
   async run(n) {
     const argv = [script, FP32, INT8, NPY_LIST, String(n), ...extra];
-    const o = limit ? await measure(...underMemoryLimit('python3', argv), py) : await measure('python3', argv, py);
+    const o = limit ? await measure(...underMemoryLimit('python3', argv), env) : await measure('python3', argv, env);
     if (o.status !== 0) return { wallS: null, peakRssMB: o.peakRssMB, note: `failed: ${failureNote(o.stderr, o.status, o.signal, o.wallS)}` };
     const s = JSON.parse(o.stdout.trim().split('\n').pop()!);
     return { wallS: o.wallS, peakRssMB: o.peakRssMB, note: `${s.compared} tensors; seconds ${JSON.stringify(s.seconds)}` };
   },
 });
 
+// trt-diff relaunches itself with glibc's huge-page tunable (src/cli/huge-pages.ts); the floor is
+// also measured with it, so that the ratio to the floor is not the tunable's alone, and trt-diff
+// without it (TRTDIFF_HUGEPAGES=0) shows what the tunable is worth.
+const HUGE = { ...py, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
 const tools: Tool[] = [
   trtdiff('trt-diff run', []),
   python('streamed script', SCRIPT, []),
   trtdiff('trt-diff run --workers 2', ['--workers', '2']),
   python('inference floor', SCRIPT, ['--floor']),
+  python('inference floor, huge pages', SCRIPT, ['--floor'], false, HUGE),
+  trtdiff('trt-diff run, TRTDIFF_HUGEPAGES=0', [], { ...process.env, TRTDIFF_HUGEPAGES: '0' }),
   ...(withQdqLossDebug ? [python('qdq_loss_debug', path.join(ROOT, 'bench/ort_qdq_loss_debug.py'), [], true)] : []),
 ];
 
@@ -86,15 +92,16 @@ const result = { machine: { cpus: os.availableParallelism(), loadAverages: loads
 fs.writeFileSync(path.join(OUT, 'headline.json'), JSON.stringify(result, null, 2));
 const of = (n: number, tool: string) => rows.find((x) => x.images === n && x.tool === tool)?.wallS ?? null;
 console.log(`${os.availableParallelism()} cores, load average ${loads.join(' → ')}, best of ${rounds} alternating rounds\n`);
-console.log('| images | tool | wall s (best) | all rounds | peak RSS MB | trt-diff is faster by | trt-diff / floor |');
-console.log('|---:|---|---:|---|---:|---:|---:|');
+console.log('| images | tool | wall s (best) | all rounds | peak RSS MB | trt-diff is faster by | trt-diff / floor | trt-diff / floor with huge pages |');
+console.log('|---:|---|---:|---|---:|---:|---:|---:|');
 for (const r of rows) {
   const mine = of(r.images, 'trt-diff run');
   const floor = of(r.images, 'inference floor');
+  const hugeFloor = of(r.images, 'inference floor, huge pages');
   const isMine = r.tool.startsWith('trt-diff');
   const speed = !isMine && r.wallS && mine ? `${(r.wallS / mine).toFixed(2)}x` : '';
-  const vsFloor = isMine && r.wallS && floor ? `${(r.wallS / floor).toFixed(2)}x` : '';
-  console.log(`| ${r.images} | ${r.tool} | ${r.wallS?.toFixed(2) ?? '—'} | ${r.all.map((x) => x?.toFixed(1) ?? '—').join(', ')} | ${r.peakRssMB.toFixed(0)} | ${speed} | ${vsFloor} |${r.note.startsWith('failed') ? ` ${r.note}` : ''}`);
+  const ratio = (f: number | null) => (isMine && r.wallS && f ? `${(r.wallS / f).toFixed(2)}x` : '');
+  console.log(`| ${r.images} | ${r.tool} | ${r.wallS?.toFixed(2) ?? '—'} | ${r.all.map((x) => x?.toFixed(1) ?? '—').join(', ')} | ${r.peakRssMB.toFixed(0)} | ${speed} | ${ratio(floor)} | ${ratio(hugeFloor)} |${r.note.startsWith('failed') ? ` ${r.note}` : ''}`);
 }
 if (counts.length >= 2) {
   const [lo, hi] = [counts[0]!, counts.at(-1)!];
