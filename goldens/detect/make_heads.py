@@ -6,10 +6,11 @@ For each family (default: all of yolov8, yolov10, yolov5, yolox, ssd, ssd_raw, d
 retinanet, retinanet_raw, rtdetr, rtdetr_logits, rtdetr_single) writes to OUT_DIR:
   <family>_fp32.onnx         torch export (legacy exporter, opset 13), seeded random weights
   <family>_int8.onnx         onnxruntime quantize_static, QDQ, per-channel int8 weights, Conv/MatMul only
-  <family>_int8_all.onnx     (retinanet, rtdetr) the same with every op type ORT quantizes
+  <family>_int8_all.onnx     (yolov5, yolox, retinanet, rtdetr) the same with every op type ORT quantizes
   <family>_<fault>.onnx      the INT8 model with one fault injected (class / box / objectness):
                              the int8 weights of the branch's last layer (or, for one-conv heads, of
-                             that branch's output channels) requantised on a grid 200x coarser; retinanet's class_scale: the class
+                             that branch's output channels; for YOLOX objectness, of every level's)
+                             requantised on a grid 200x coarser; retinanet's class_scale: the class
                              conv's level-0 input read through a Q/DQ scale 1000x too large
 and once: input_<k>.npy (the calibration and test inputs), ssd_priors.npy and retina_priors.npy
 ([A,4] cx,cy,w,h normalised), heads.json (what was written, the faulted node and channels, the
@@ -17,7 +18,9 @@ tensor where each fault starts, each family's expected head).
 
 The models are not trained: weights are random, scaled so that class logits spread (a clear best
 class) and boxes land inside the 64x64 input; RetinaNet and RT-DETR heads are standardised to the
-logit statistics of their losses (focal-loss priors: mostly negative). What the tests check is diagnosis (which branch is broken),
+logit statistics of their losses (focal-loss priors: mostly negative), and YOLOv5/YOLOX objectness
+is given a trained detector's distribution (calibrate_objectness), so that an objectness fault
+means what it means on a real model. What the tests check is diagnosis (which branch is broken),
 for which the ground truth is the injected fault, not accuracy; goldens/detect/head_reference.py
 measures what each fault did to the outputs.
 Needs torch (CPU), onnx, onnxruntime, numpy.
@@ -310,6 +313,23 @@ def standardize(model, layer, inputs, mean, std, channels=None):
         layer.bias.data[sel] = (layer.bias.data[sel] - float(y.mean())) * k + mean
 
 
+def calibrate_objectness(model, layer, channel, inputs, lo=-5.0, hi=1.5, q=0.95):
+    """Give output channel `channel` of `layer` the objectness distribution of a trained detector:
+    most anchors are background (median logit `lo`: sigmoid 0.007) and a few percent are objects
+    (the `q` quantile at logit `hi`: sigmoid 0.82), a long right tail. Affine, like standardize."""
+    ys = []
+    h = layer.register_forward_hook(lambda _m, _i, y: ys.append(y.detach()[:, channel].flatten()))
+    with torch.no_grad():
+        for x in inputs:
+            model(torch.from_numpy(x))
+    h.remove()
+    y = torch.cat(ys)
+    m, t = float(y.median()), float(torch.quantile(y, q))
+    k = (hi - lo) / (t - m)
+    layer.weight.data[channel] *= k
+    layer.bias.data[channel] = (layer.bias.data[channel] - m) * k + lo
+
+
 def spread(model, names, gain):
     """Scale the last layers' weights so logits spread (a clear best class, confident anchors)."""
     for n, p in model.named_parameters():
@@ -324,10 +344,13 @@ def families():
                    {'family': 'yolov8', 'layout': 'CxA'}),
         'yolov10': (YoloV10(), ['output0'], {'class': ('/cls.0/cls.0.1/Conv', None), 'box': ('/box.0/box.0.1/Conv', None)}, ['cls'],
                     {'family': 'yolov10', 'layout': 'AxC'}),
-        'yolov5': (YoloV5(), ['output0'], {'class': ('/m.0/Conv', list(range(5, 5 + C))), 'box': ('/m.0/Conv', [0, 1, 2, 3]), 'objectness': ('/m.0/Conv', [4])}, ['m'],
-                   {'family': 'yolov5', 'layout': 'AxC'}),
-        'yolox': (YoloX(), ['output0'], {'class': ('/cls_preds.0/Conv', None), 'box': ('/reg_preds.0/Conv', None), 'objectness': ('/obj_preds.0/Conv', None)}, ['cls_preds'],
-                  {'family': 'yolox', 'layout': 'AxC'}),
+        # YOLOv5 / YOLOX with the objectness of a trained detector (calibrate_objectness: most anchors
+        # background, a few percent objects), so that an objectness fault is one; all_ops: also a copy
+        # with every op ORT quantizes (the output Concat of pixels and probabilities included).
+        'yolov5': (YoloV5(), ['output0'], {'class': ('/m.0/Conv', list(range(5, 5 + C))), 'box': ('/m.0/Conv', [0, 1, 2, 3]), 'objectness': ('/m.0/Conv', [4])}, [],
+                   {'family': 'yolov5', 'layout': 'AxC'}, {'init': init_yolov5, 'all_ops': True}),
+        'yolox': (YoloX(), ['output0'], {'class': ('/cls_preds.0/Conv', None), 'box': ('/reg_preds.0/Conv', None), 'objectness': (['/obj_preds.0/Conv', '/obj_preds.1/Conv', '/obj_preds.2/Conv'], None)}, [],
+                  {'family': 'yolox', 'layout': 'AxC'}, {'init': init_yolox, 'all_ops': True}),
         'ssd': (Ssd(), ['boxes', 'scores'], {'class': ('/conf.0/conf.0.1/Conv', None), 'box': ('/loc.0/loc.0.1/Conv', None)}, ['conf'],
                 {'family': 'ssd', 'layout': 'AxC'}),
         'ssd_raw': (Ssd(decode=False), ['boxes', 'scores'], {'class': ('/conf.0/conf.0.1/Conv', None), 'box': ('/loc.0/loc.0.1/Conv', None)}, ['conf'],
@@ -365,6 +388,22 @@ def init_rtdetr(model, inputs):
     model.ref.data[..., 2:] = -1.5
     standardize(model, model.class_embed, inputs, -2.0, 2.0)
     standardize(model, model.bbox_embed[2], inputs, 0.0, 0.5)
+
+
+def init_yolov5(model, inputs):
+    """Centre logits sd 1 and size logits 0.3 ± 0.5 (boxes about one anchor, as trained: neither
+    degenerate nor saturated), class logits mean -2 sd 2.5, objectness of a trained detector."""
+    for m in model.m:
+        standardize(model, m, inputs, 0.0, 1.0, channels=[0, 1])
+        standardize(model, m, inputs, 0.3, 0.5, channels=[2, 3])
+        standardize(model, m, inputs, -2.0, 2.5, channels=list(range(5, 5 + C)))
+        calibrate_objectness(model, m, 4, inputs)
+
+
+def init_yolox(model, inputs):
+    spread(model, ['cls_preds'], 4.0)
+    for m in model.obj_preds:
+        calibrate_objectness(model, m, 0, inputs)
 
 
 class Reader(CalibrationDataReader):
@@ -473,7 +512,10 @@ def main(out, only=None):
                 written[fault] = {'model': os.path.basename(dst), 'node': node, 'output': crush_input_scale(int8, dst, node, factor), 'scale_factor': factor}
                 continue
             node, channels = spec
-            output = coarser_weights(int8, dst, node, channels)
+            nodes = [node] if isinstance(node, str) else list(node)  # several nodes: every level's layer
+            output = coarser_weights(int8, dst, nodes[0], channels)
+            for other in nodes[1:]:
+                coarser_weights(dst, dst, other, channels)
             written[fault] = {'model': os.path.basename(dst), 'node': node, 'output': output, 'channels': channels}
         entry = {'fp32': os.path.basename(fp32), 'int8': os.path.basename(int8), 'faults': written, 'outputs': outs, 'head': head}
         if extra.get('all_ops'):
