@@ -32,8 +32,8 @@ export const VERDICT_THRESHOLDS = {
   /**
    * ...or the objectness SQNR is below 20·log10(2) ≈ 6 dB: an RMS error of half the RMS objectness,
    * what halving every objectness gives (doubling gives 0 dB). Healthy INT8 with a trained
-   * detector's sparse objectness measures 21-24 dB; the former 12 dB called an output Concat that
-   * kept 89% of the objects (9.9 dB) a collapse.
+   * detector's sparse objectness measures 21-28 dB; the former 12 dB called an output Concat that
+   * kept every object (10.0 dB) a collapse.
    */
   objectnessSqnrDb: 6,
   /** Boxes drift when the box channels' SQNR is below this... */
