@@ -58,7 +58,7 @@ export function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead
     if (spec !== 'auto' || !(e instanceof UserError)) throw e;
     return { head: null, note: `note: the detector head found in ${path.basename(fp32.path)} does not decode (${e.message}); detection analysis off — pass --head <preset> to force it` };
   }
-  if (!head) return { head: null, note: `note: no detector head found in ${path.basename(fp32.path)} (no output of a known family: YOLOv5/7/8/10/11, YOLOX, SSD/RetinaNet, DETR, FastestDet); detection analysis off — pass --head <preset> or --head boxes=0:4,scores=4:84 to force it` };
+  if (!head) return { head: null, note: `note: no detector head found in ${path.basename(fp32.path)} (no output of a known family: YOLOv5/7/8/10/11, YOLOX, SSD/RetinaNet, DETR/RT-DETR, FastestDet); detection analysis off — pass --head <preset> or --head boxes=0:4,scores=4:84 to force it` };
   return { head };
 }
 

@@ -243,6 +243,19 @@ function rawBoxes(lg: LogicalGraph, l: DetectorLayout): boolean {
   return roots.length > 0 && roots.every((r) => ['Conv', 'ConvTranspose'].includes(producerOp(lg, r)));
 }
 
+/** Score channels already made probabilities in the graph (every class root from Sigmoid/Softmax)? */
+function scoresActivated(lg: LogicalGraph, l: DetectorLayout): boolean {
+  const roots = branchRoots(lg, l).class;
+  return roots.length > 0 && roots.every((r) => SCORE_ACTIVATIONS.has(producerOp(lg, r)));
+}
+
+/** `l` (an RT-DETR-style single-output layout) when its box channels come straight from a Sigmoid of their own, else null. */
+function queryLayout(lg: LogicalGraph, l: DetectorLayout): DetectorLayout | null {
+  const roots = branchRoots(lg, l);
+  const sigmoidBoxes = roots.box.length > 0 && roots.box.every((r) => producerOp(lg, r) === 'Sigmoid' && !roots.class.includes(r));
+  return sigmoidBoxes ? { ...l, activation: scoresActivated(lg, l) ? 'none' : 'sigmoid' } : null;
+}
+
 /** Candidate layouts for one output, from its declared shape (docs/detection.md, "Families"). */
 function singleOutputCandidates(lg: LogicalGraph, out: string): { layout: DetectorLayout; why?: string }[] {
   const s = lg.shapes.get(out);
@@ -256,6 +269,10 @@ function singleOutputCandidates(lg: LogicalGraph, out: string): { layout: Detect
     return [{ layout: l }];
   }
   if (y! > 5 && x! > y!) {
+    // Query heads in one output (RT-DETR as Ultralytics exports it, [1, 300, 4+C]): box channels
+    // straight from a Sigmoid (normalised cx,cy,w,h), written by other tensors than the scores.
+    const query = queryLayout(lg, layoutFrom({ ...PRESETS.rtdetr, boxes: { start: 0, end: 4 }, scores: { start: 4, end: y } }, 'rtdetr', out, out));
+    if (query) return [{ layout: query }];
     const v5 = layoutFrom({ ...PRESETS.yolov5, scores: { start: 5, end: y } }, 'yolov5', out, out);
     return [rawBoxes(lg, v5) ? { layout: layoutFrom({ ...PRESETS.yolox, scores: { start: 5, end: y } }, 'yolox', out, out) } : { layout: v5 }];
   }
@@ -263,11 +280,11 @@ function singleOutputCandidates(lg: LogicalGraph, out: string): { layout: Detect
 }
 
 /**
- * Box and score outputs of a two-output head: [1, A, 4] and [1, A, K] with the same A. Where both
- * could be boxes (K = 4), the pair whose box output comes from a Sigmoid or decode arithmetic and
- * whose scores come from a score activation wins.
+ * Box and score outputs of a two-output head: [1, A, 4] and [1, A, K] with the same A, best pair
+ * first. Where both could be boxes (K = 4), the pair whose box output comes from a Sigmoid or
+ * decode arithmetic and whose scores come from a score activation wins.
  */
-function twoOutputCandidate(lg: LogicalGraph, fields: HeadFields = {}): { layout: DetectorLayout; why?: string } | null {
+function outputPairs(lg: LogicalGraph): { b: string; sc: string }[] {
   const shape = (o: string) => lg.shapes.get(o);
   const pairs: { b: string; sc: string; rank: number }[] = [];
   for (const b of lg.outputs.filter((o) => shape(o)?.length === 3 && shape(o)![2] === 4)) {
@@ -276,23 +293,41 @@ function twoOutputCandidate(lg: LogicalGraph, fields: HeadFields = {}): { layout
       pairs.push({ b, sc, rank: (bo === 'Sigmoid' ? 2 : 0) + (SCORE_ACTIVATIONS.has(so) ? 1 : 0) - (SCORE_ACTIVATIONS.has(bo) && bo !== 'Sigmoid' ? 4 : 0) });
     }
   }
-  pairs.sort((x, y) => y.rank - x.rank);
-  for (const { b, sc } of pairs) {
-    const K = shape(sc)![2]!;
-    const boxOp = producerOp(lg, b), scoreOp = producerOp(lg, sc);
-    if (boxOp === 'Sigmoid') {
-      // Normalised cx,cy,w,h from a sigmoid: DETR-style queries (RT-DETR when the logits are meant for a sigmoid: --head rtdetr).
-      const preset = scoreOp === 'Sigmoid' ? { ...PRESETS.rtdetr, activation: 'none' as const } : scoreOp === 'Softmax' ? { ...PRESETS.detr, activation: 'none' as const } : PRESETS.detr;
-      return { layout: layoutFrom({ ...preset, ...fields }, scoreOp === 'Sigmoid' ? 'rtdetr' : 'detr', b, sc) };
-    }
-    if (scoreOp === 'Softmax' && K < 2) continue;
-    const family = scoreOp === 'Softmax' ? 'ssd' : 'retinanet';
-    const scores = family === 'ssd' ? { ...PRESETS.ssd } : { ...PRESETS.retinanet, activation: scoreOp === 'Sigmoid' ? 'none' as const : 'sigmoid' as const };
-    const layout = layoutFrom({ ...scores, ...fields }, family, b, sc);
-    if (layout.boxFormat !== 'priors' && rawBoxes(lg, layout)) {
-      return { layout: { ...layout, boxFormat: 'priors' }, why: `the box output ${b} is raw deltas from convolutions (no decode in the graph): pass --head ${family},priors=<priors.npy> to decode it` };
-    }
-    return { layout };
+  return pairs.sort((x, y) => y.rank - x.rank);
+}
+
+/** The family of a box/score output pair, from the ops that write them (null: not a head). */
+function pairFamily(lg: LogicalGraph, b: string, sc: string): string | null {
+  const boxOp = producerOp(lg, b), scoreOp = producerOp(lg, sc);
+  // Normalised cx,cy,w,h from a sigmoid: DETR-style queries. Raw logits read as DETR (softmax, last
+  // column "no object"): structurally the same as RT-DETR's sigmoid logits, which need --head rtdetr.
+  if (boxOp === 'Sigmoid') return scoreOp === 'Sigmoid' ? 'rtdetr' : 'detr';
+  if (scoreOp === 'Softmax') return (lg.shapes.get(sc)?.[2] ?? 0) >= 2 ? 'ssd' : null;
+  return 'retinanet';
+}
+
+/**
+ * The layout of a two-output head: the family's preset, then `fields` (a --head spec: the preset's
+ * values and the user's keys; `given` names the user's), then what the graph says: a score output
+ * made by Sigmoid/Softmax is already probabilities (activation none, unless activation= is given),
+ * and a box output of raw convolution deltas is decoded against priors (format=priors, unless
+ * format= is given) — without a priors file that head is not decodable, and `why` says so.
+ */
+function twoOutputLayout(lg: LogicalGraph, b: string, sc: string, family: string, fields: HeadFields, given: ReadonlySet<string>): { layout: DetectorLayout; why?: string } {
+  const f: HeadFields = { ...PRESETS[family], ...fields };
+  if (!given.has('activation') && SCORE_ACTIVATIONS.has(producerOp(lg, sc))) f.activation = 'none';
+  const raw = f.boxFormat !== 'priors' && !given.has('format') && rawBoxes(lg, layoutFrom({ ...f, boxFormat: 'xyxy' }, family, b, sc));
+  if (!raw) return { layout: layoutFrom(f, family, b, sc) };
+  const layout: DetectorLayout = { ...layoutFrom({ ...f, boxFormat: 'xyxy' }, family, b, sc), boxFormat: 'priors' };
+  if (f.priors) return { layout };
+  const v = f.variances ?? [0.1, 0.2];
+  return { layout, why: `the box output ${b} is raw deltas from convolutions (no decode in the graph): pass --head ${family},priors=<priors.npy> ([A,4] cx,cy,w,h normalised; variances=${v.join('/')} unless variances= says otherwise) to decode it` };
+}
+
+function twoOutputCandidate(lg: LogicalGraph): { layout: DetectorLayout; why?: string } | null {
+  for (const { b, sc } of outputPairs(lg)) {
+    const family = pairFamily(lg, b, sc);
+    if (family) return twoOutputLayout(lg, b, sc, family, {}, new Set());
   }
   return null;
 }
@@ -327,8 +362,9 @@ export function headFromSpec(lg: LogicalGraph, spec: HeadSpec, modelPath: string
       if (!lg.order.has(t)) throw new UserError(`--head: no tensor named "${t}" in the model`, modelPath);
     }
     if (lg.outputs.includes(f.boxes) && lg.outputs.includes(f.scores)) {
-      const layout = layoutFrom({ layout: 'AxC', ...f, boxes: { start: 0, end: 4 }, scores: { start: 0 } }, family, f.boxes, f.scores);
-      return headFor(lg, layout, 'manual', true);
+      const two = twoOutputLayout(lg, f.boxes, f.scores, family, { layout: 'AxC', ...f, boxes: { start: 0, end: 4 }, scores: { start: 0 } }, new Set(spec.given));
+      if (two.why) throw new UserError(`--head: ${two.why}`, modelPath);
+      return headFor(lg, two.layout, 'manual', true);
     }
     // Branch roots inside the graph: regions from them; decoding from the output that joins them, if any.
     const roots = { box: [f.boxes], class: [f.scores], objectness: [] };
@@ -338,14 +374,26 @@ export function headFromSpec(lg: LogicalGraph, spec: HeadSpec, modelPath: string
     const layout = joins ? { ...auto.layout!, ...(f.layout ? { layout: f.layout } : {}), ...(f.boxFormat ? { boxFormat: f.boxFormat } : {}) } : null;
     return { source: 'manual', family, roots, boxRoot: f.boxes, classRoot: f.scores, merge: joins ? auto!.merge : null, trunkEnd, layout, ...(layout ? {} : { why: `${f.boxes} and ${f.scores} are not graph outputs and no output joins them` }), labels };
   }
+  const given = new Set(spec.given);
+  let fields = f;
   if (f.boxes === undefined && f.scores === undefined) {
-    const two = twoOutputCandidate(lg, f);
-    if (!two) throw new UserError(`--head ${family}: no pair of outputs [1,A,4] boxes and [1,A,K] scores (outputs: ${lg.outputs.join(', ')}); name them with boxes=<output>,scores=<output>`, modelPath);
-    return headFor(lg, { ...two.layout, family }, 'manual', true);
+    const pair = outputPairs(lg)[0];
+    if (pair) {
+      const two = twoOutputLayout(lg, pair.b, pair.sc, spec.preset ?? pairFamily(lg, pair.b, pair.sc) ?? 'custom', f, given);
+      if (two.why) throw new UserError(`--head ${family}: ${two.why}`, modelPath);
+      return headFor(lg, two.layout, 'manual', true);
+    }
+    // A two-output family written into one output [1, A, 4+K] (RT-DETR as Ultralytics exports it): boxes first.
+    const one = lg.outputs.find((o) => (f.output === undefined || o === f.output) && lg.shapes.get(o)?.length === 3 && lg.shapes.get(o)![2]! > 4);
+    if (!one) throw new UserError(`--head ${family}: no pair of outputs [1,A,4] boxes and [1,A,K] scores, nor one output [1,A,4+K] (outputs: ${lg.outputs.join(', ')}); name them with boxes=<output>,scores=<output>`, modelPath);
+    fields = { ...f, output: one, boxes: { start: 0, end: 4 }, scores: { start: 4 } };
   }
-  const output = f.output ?? lg.outputs[0]!;
+  const output = fields.output ?? lg.outputs[0]!;
   if (!lg.outputs.includes(output)) throw new UserError(`--head output=${output}: not a graph output (outputs: ${lg.outputs.join(', ')})`, modelPath);
-  return headFor(lg, layoutFrom(f, family, output, output), 'manual', true);
+  let layout = layoutFrom(fields, family, output, output);
+  // The preset's score function is applied only where the graph has not applied it already.
+  if (!given.has('activation') && layout.activation !== 'none' && scoresActivated(lg, layout)) layout = { ...layout, activation: 'none' };
+  return headFor(lg, layout, 'manual', true);
 }
 
 export function labelCounts(labels: ReadonlyMap<string, HeadLabel>): Record<HeadLabel, number> {

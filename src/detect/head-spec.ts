@@ -75,15 +75,19 @@ export interface HeadFields {
 
 /**
  * Named conventions of detector families (docs/detection.md, "Families"). Two-output families
- * (ssd, retinanet, detr, rtdetr) find their box and score outputs by shape unless named.
+ * (ssd, retinanet, detr, rtdetr) find their box and score outputs by shape unless named; their
+ * `activation` is the family's score function, applied only where the graph has not applied it
+ * already (a score output made by Sigmoid/Softmax reads as probabilities unless activation= is
+ * given), and `variances` are the family's box-coder scales for format=priors (SSD 0.1/0.2,
+ * RetinaNet 1/1: torchvision/detectron2/mmdetection weights 1,1,1,1).
  */
 export const PRESETS: Record<string, HeadFields> = {
   yolov8: { layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: 4 }, boxFormat: 'xywh' },
   yolov5: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'xywh' },
   yolox: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'grid', strides: [8, 16, 32] },
   yolov10: { layout: 'AxC', boxes: { start: 0, end: 4 }, scores: { start: 4, end: 5 }, classChannel: 5, boxFormat: 'xyxy', nms: false },
-  ssd: { layout: 'AxC', boxFormat: 'xyxy-norm', background: 0, activation: 'none' },
-  retinanet: { layout: 'AxC', boxFormat: 'xyxy', activation: 'sigmoid' },
+  ssd: { layout: 'AxC', boxFormat: 'xyxy-norm', background: 0, activation: 'softmax', variances: [0.1, 0.2] },
+  retinanet: { layout: 'AxC', boxFormat: 'xyxy', activation: 'sigmoid', variances: [1, 1] },
   detr: { layout: 'AxC', boxFormat: 'cxcywh-norm', activation: 'softmax', background: -1, nms: false },
   rtdetr: { layout: 'AxC', boxFormat: 'cxcywh-norm', activation: 'sigmoid', nms: false },
   fastestdet: { layout: 'CxA', objectness: 0, boxes: { start: 1, end: 5 }, scores: { start: 5 }, boxFormat: 'fastestdet', combine: 'fastestdet' },
@@ -95,7 +99,7 @@ PRESETS.yolo11 = PRESETS.yolov8!;
 export type HeadSpec =
   | { kind: 'auto' }
   | { kind: 'off' }
-  | { kind: 'spec'; preset?: string; fields: HeadFields };
+  | { kind: 'spec'; preset?: string; fields: HeadFields; /** Keys the user wrote (the rest come from the preset). */ given: string[] };
 
 const RANGE = /^(-?\d*):(-?\d*)$/;
 
@@ -180,7 +184,7 @@ export function parseHeadSpec(text: string): HeadSpec {
     throw new UserError(`--head: boxes=${b.start}:${b.end} must span 4 channels`);
   }
   if (fields.boxFormat === 'grid' && !fields.strides) fields.strides = [8, 16, 32];
-  return preset ? { kind: 'spec', preset, fields } : { kind: 'spec', fields };
+  return preset ? { kind: 'spec', preset, fields, given: [...given] } : { kind: 'spec', fields, given: [...given] };
 }
 
 /** Resolve a range against the channel count: concrete [start, end). */

@@ -22,9 +22,20 @@ export const VERDICT_THRESHOLDS = {
    * are below `branchOutputSqnrDb`.
    */
   branchOutputSqnrDb: 20,
-  /** Objectness is damaged by the same three tests on the objectness channel (ratio, anchors, SQNR). */
+  /**
+   * Objectness multiplies every detection score of its anchor, so its rules measure one thing: a
+   * factor of 2 (docs/detection.md, "Why the objectness numbers"). Damaged when the highest
+   * objectness falls below this share of FP32's, or fewer than this share of FP32's anchors with
+   * objectness above conf (the anchors that can be detections at all) remain...
+   */
   objectnessRatio: 0.5,
-  objectnessSqnrDb: 12,
+  /**
+   * ...or the objectness SQNR is below 20·log10(2) ≈ 6 dB: an RMS error of half the RMS objectness,
+   * what halving every objectness gives (doubling gives 0 dB). Healthy INT8 with a trained
+   * detector's sparse objectness measures 21-28 dB; the former 12 dB called an output Concat that
+   * kept every object (10.0 dB) a collapse.
+   */
+  objectnessSqnrDb: 6,
   /** Boxes drift when the box channels' SQNR is below this... */
   boxSqnrDb: 20,
   /** ...or the median IoU of FP32/INT8 boxes on FP32's confident top-k anchors is below this... */
@@ -77,11 +88,26 @@ const f3 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
 
 const made = (th: VerdictThresholds) => (p: CurvePoint) => p.dropDb !== null && p.dropDb >= th.originDropDb && p.sqnrDb < 20;
 
+/**
+ * The worst of a branch's roots (one per level or per decoded quantity: YOLOX's per-level objectness
+ * convs, YOLOv5's xy and wh), as compared; else the branch's end.
+ */
+function worstRoot(kind: Finding, branch: BranchSummary | undefined, all: readonly BranchSummary[], head: DetectorHead): CurvePoint | null | undefined {
+  const names = new Set(head.roots[kind]);
+  const pts = all.flatMap((b) => b.curve).filter((p) => names.has(p.tensor));
+  return pts.length > 0 ? pts.reduce((w, p) => (p.sqnrDb < w.sqnrDb ? p : w)) : branch?.end;
+}
+
 /** Where the damage of one branch starts (see VerdictThresholds.mergeDropDb / originDropDb). */
-function originOf(branch: BranchSummary | undefined, sliceSqnrDb: number, head: DetectorHead, upstream: BranchSummary[], th: VerdictThresholds): BranchOrigin | undefined {
-  const root = branch?.end;
-  if (root && head.merge && root.sqnrDb - sliceSqnrDb >= th.mergeDropDb) {
-    return { tensor: head.merge, where: 'merge', why: `${branch!.label} root ${root.tensor} is at ${db(root.sqnrDb)} dB but its slice of ${head.merge} at ${db(sliceSqnrDb)} dB: the join loses it` };
+function originOf(kind: Finding, branch: BranchSummary | undefined, sliceSqnrDb: number, head: DetectorHead, all: readonly BranchSummary[], th: VerdictThresholds): BranchOrigin | undefined {
+  const upstream = all.filter((b) => b.label === 'backbone' || b.label === 'neck');
+  // The join loses it only when every root feeding the slice is better than the slice. A root shared
+  // with another branch (YOLOv5's conf split: objectness and classes) mixes both branches' channels,
+  // so its SQNR speaks for this slice only when the whole root is healthy (≥ branchOutputSqnrDb).
+  const root = worstRoot(kind, branch, all, head);
+  const shared = head.roots[kind].some((r) => (['box', 'class', 'objectness'] as const).some((k) => k !== kind && head.roots[k].includes(r)));
+  if (root && head.merge && root.sqnrDb - sliceSqnrDb >= th.mergeDropDb && (!shared || root.sqnrDb >= th.branchOutputSqnrDb)) {
+    return { tensor: head.merge, where: 'merge', why: `${kind} root ${root.tensor} is at ${db(root.sqnrDb)} dB${head.roots[kind].length > 1 ? ' (the worst of its roots)' : ''} but its slice of ${head.merge} at ${db(sliceSqnrDb)} dB: the join loses it` };
   }
   const inBranch = branch?.curve.find(made(th));
   if (inBranch) return { tensor: inBranch.tensor, where: 'branch', why: `SQNR ${db(inBranch.sqnrDb)} dB, ${db(inBranch.dropDb!)} dB below its inputs` };
@@ -162,12 +188,11 @@ export function judge(out: HeadOutputSummary, branches: BranchSummary[], head: D
   const classDamaged = cls.some(([hit]) => hit);
   const boxDamaged = box.some(([hit]) => hit);
   const evidence = [...cls, ...box, ...obj].filter(([hit]) => hit).map(([, line]) => line);
-  const upstream = branches.filter((b) => b.label === 'backbone' || b.label === 'neck');
   const origin: Verdict['origin'] = {};
   const setOrigin = (f: Finding, o: BranchOrigin | undefined) => { if (o) origin[f] = o; };
-  if (classDamaged) setOrigin('class', originOf(branch('class'), out.scoreSqnrDb, head, upstream, th));
-  if (boxDamaged) setOrigin('box', originOf(branch('box'), out.boxSqnrDb, head, upstream, th));
-  if (objectnessDamaged) setOrigin('objectness', originOf(branch('objectness'), out.objectness!.sqnrDb, head, upstream, th));
+  if (classDamaged) setOrigin('class', originOf('class', branch('class'), out.scoreSqnrDb, head, branches, th));
+  if (boxDamaged) setOrigin('box', originOf('box', branch('box'), out.boxSqnrDb, head, branches, th));
+  if (objectnessDamaged) setOrigin('objectness', originOf('objectness', branch('objectness'), out.objectness!.sqnrDb, head, branches, th));
   const findings = (['class', 'box', 'objectness'] as const).filter((f) => ({ class: classDamaged, box: boxDamaged, objectness: objectnessDamaged })[f]);
   const verdict = findings.length === 0 ? 'ok' : findings.map((f) => FINDING_NAMES[f]).join(' + ');
   return { verdict, findings, classDamaged, boxDamaged, objectnessDamaged, evidence, origin, start: origin.class?.tensor ?? origin.box?.tensor ?? origin.objectness?.tensor ?? null };

@@ -75,11 +75,13 @@ describe('--head parsing', () => {
   it('parses slices, names and auto; rejects malformed specs', () => {
     expect(parseHeadSpec('auto')).toEqual({ kind: 'auto' });
     expect(parseHeadSpec('off')).toEqual({ kind: 'off' });
-    expect(parseHeadSpec('boxes=0:4,scores=4:,layout=AxC')).toEqual({ kind: 'spec', fields: { boxes: { start: 0, end: 4 }, scores: { start: 4 }, layout: 'AxC' } });
-    expect(parseHeadSpec('boxes=b,scores=s')).toEqual({ kind: 'spec', fields: { boxes: 'b', scores: 's' } });
+    expect(parseHeadSpec('boxes=0:4,scores=4:,layout=AxC')).toEqual({ kind: 'spec', fields: { boxes: { start: 0, end: 4 }, scores: { start: 4 }, layout: 'AxC' }, given: ['boxes', 'scores', 'layout'] });
+    expect(parseHeadSpec('boxes=b,scores=s')).toEqual({ kind: 'spec', fields: { boxes: 'b', scores: 's' }, given: ['boxes', 'scores'] });
     // A preset gives defaults; later keys override them.
-    expect(parseHeadSpec('yolox,strides=8/16/32/64')).toEqual({ kind: 'spec', preset: 'yolox', fields: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'grid', strides: [8, 16, 32, 64] } });
-    expect(parseHeadSpec('ssd,boxes=loc,scores=conf,priors=p.npy,format=priors,variances=0.1/0.2')).toEqual({ kind: 'spec', preset: 'ssd', fields: { layout: 'AxC', boxFormat: 'priors', background: 0, activation: 'none', boxes: 'loc', scores: 'conf', priors: 'p.npy', variances: [0.1, 0.2] } });
+    expect(parseHeadSpec('yolox,strides=8/16/32/64')).toEqual({ kind: 'spec', preset: 'yolox', fields: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'grid', strides: [8, 16, 32, 64] }, given: ['strides'] });
+    // The given keys are kept apart from the preset's: a preset's score function is applied only where the graph has not applied it.
+    expect(parseHeadSpec('ssd,boxes=loc,scores=conf,priors=p.npy,format=priors,variances=0.2/0.1')).toEqual({ kind: 'spec', preset: 'ssd', fields: { layout: 'AxC', boxFormat: 'priors', background: 0, activation: 'softmax', boxes: 'loc', scores: 'conf', priors: 'p.npy', variances: [0.2, 0.1] }, given: ['boxes', 'scores', 'priors', 'format', 'variances'] });
+    expect(parseHeadSpec('retinanet')).toMatchObject({ preset: 'retinanet', fields: { activation: 'sigmoid', variances: [1, 1] }, given: [] });
     expect(parseHeadSpec('detr,nms=on').kind === 'spec' && (parseHeadSpec('detr,nms=on') as { fields: { nms: boolean } }).fields.nms).toBe(true);
     expect((parseHeadSpec('boxes=0:4,scores=5:85,objectness=4,class=-1,background=-1,activation=softmax,combine=fastestdet') as { fields: object }).fields)
       .toEqual({ boxes: { start: 0, end: 4 }, scores: { start: 5, end: 85 }, objectness: 4, classChannel: -1, background: -1, activation: 'softmax', combine: 'fastestdet' });

@@ -72,6 +72,30 @@ describe('verdict rules', () => {
     expect(judge(healthy({ boxIou: { n: 50, p10: 0.89, share50_95: 0.94 } }), [branch('box', [pt('conv', 1, 6, 8)])], head()).verdict).toBe('ok');
   });
 
+  it('objectness rules: a factor of 2 — max ratio below 0.5, fewer than half the objects, SQNR below 20·log10(2) ≈ 6 dB', () => {
+    const obj = (o: Partial<NonNullable<HeadOutputSummary['objectness']>>) => healthy({ objectness: { sqnrDb: 22, cosine: 0.99, max: { fp32: 0.9, int8: 0.9, ratio: 1 }, above: { fp32: 60, int8: 60 }, ...o } });
+    expect(judge(obj({}), [], head()).verdict).toBe('ok');
+    expect(judge(obj({ sqnrDb: 5.9 }), [], head()).findings).toEqual(['objectness']);
+    expect(judge(obj({ sqnrDb: 6.1 }), [], head()).verdict).toBe('ok'); // an output Concat that keeps every object (10.0 dB on the generated YOLOv5) is not a collapse
+    expect(judge(obj({ max: { fp32: 0.9, int8: 0.44, ratio: 0.49 } }), [], head()).findings).toEqual(['objectness']);
+    expect(judge(obj({ max: { fp32: 0.9, int8: 0.45, ratio: 0.5 } }), [], head()).verdict).toBe('ok');
+    expect(judge(obj({ above: { fp32: 60, int8: 29 } }), [], head()).findings).toEqual(['objectness']);
+    expect(judge(obj({ above: { fp32: 60, int8: 30 } }), [], head()).verdict).toBe('ok');
+  });
+
+  it('merge origin needs every root of the branch better than the slice; a root shared with another branch must itself be healthy', () => {
+    const twoRoots: DetectorHead = { ...head('out'), roots: { box: ['xy', 'wh'], class: ['c'], objectness: [] }, boxRoot: 'xy' };
+    const box = [branch('box', [pt('xy', 1, 30, 0), pt('wh', 2, 10, 8)])];
+    // xy alone (30 dB) would blame the join for a 12 dB box slice; wh is at 10 dB: the damage is made in the branch.
+    expect(judge(healthy({ boxSqnrDb: 12 }), box, twoRoots).origin.box).toMatchObject({ tensor: 'wh', where: 'branch' });
+    expect(judge(healthy({ boxSqnrDb: 6 }), box, twoRoots).origin.box).toMatchObject({ tensor: 'out', where: 'merge' });
+    // YOLOv5: objectness and classes come from one split; that root's SQNR mixes both.
+    const sharedRoot: DetectorHead = { ...head('out'), roots: { box: ['b'], class: ['conf'], objectness: ['conf'] } };
+    const objOut = (sqnrDb: number) => healthy({ objectness: { sqnrDb, cosine: 0.5, max: { fp32: 0.9, int8: 0.9, ratio: 1 }, above: { fp32: 60, int8: 60 } } });
+    expect(judge(objOut(1.6), [branch('class', [pt('conf', 1, 9.5, 0)])], sharedRoot).origin.objectness?.where).not.toBe('merge');
+    expect(judge(objOut(1.6), [branch('class', [pt('conf', 1, 24, 0)])], sharedRoot).origin.objectness).toMatchObject({ tensor: 'out', where: 'merge' });
+  });
+
   it('objectness damage is its own finding and does not count as class damage', () => {
     const obj = { sqnrDb: 5, cosine: 0.5, max: { fp32: 0.9, int8: 0.1, ratio: 0.11 }, above: { fp32: 100, int8: 10 } };
     const v = judge(healthy({ objectness: obj, maxScore: { fp32: 0.9, int8: 0.1, ratio: 0.11 }, anchorsAboveConf: { conf: 0.25, fp32: 100, int8: 10 } }), [], head());
