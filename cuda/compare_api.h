@@ -46,11 +46,12 @@ void destroyCompareScratch(CompareScratch* scratch);
 cudaError_t launchCompare(const float* dRef, const TestOperand& test, std::uint64_t n, Accumulator* dOut,
                           const CompareScratch& scratch, cudaStream_t stream);
 
-// Benchmark/test switch: true lets launchCompare use the staged (shared-memory pipelined) loop for
-// large aligned pairs, false keeps every launch on the direct loop, so that bench/cuda/bench_compare
-// and the kernel test can time and check both in one process. Default: TRTDIFF_COMPARE_STAGED (0).
-void setCompareStaging(bool on);
-bool compareStaging();
+// Benchmark/test switch: bit (1 << TestDType) lets launchCompare use the staged (shared-memory
+// pipelined) loop for large aligned pairs of that test dtype; 0 keeps every launch on the direct loop.
+// bench/cuda/bench_compare and the kernel test time and check both loops in one process with it.
+// Default: TRTDIFF_COMPARE_STAGED, int8 only (1 << 2).
+void setCompareStaging(int dtypeMask);
+int compareStaging();
 
 // Compares `count` tensor pairs described by dDescs (device array) in one launch, one block per pair
 // at a time; dOut[i] receives pair i. Meant for many small tensors; large ones go to launchCompare.

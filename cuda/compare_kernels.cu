@@ -4,10 +4,9 @@
 // one launch per tensor pair produces the finished accumulator in device memory.
 //
 // Two loops feed the same per-element code. The direct loop loads into registers, kUnroll float4
-// pairs at a time. The staged loop (large, 16-byte-aligned pairs; off unless TRTDIFF_COMPARE_STAGED
-// or setCompareStaging) streams whole tiles into shared memory with cp.async, TRTDIFF_STAGES tiles
-// per block in flight, so that the bytes in flight no longer depend on the registers the FP64 code
-// leaves free; measured on H100 it did not beat the direct loop (bench/README.md §5).
+// pairs at a time. The staged loop (large, 16-byte-aligned pairs; int8 by default, see gStaging)
+// streams whole tiles into shared memory with cp.async, TRTDIFF_STAGES tiles per block in flight, so
+// that the bytes in flight no longer depend on the registers the FP64 code leaves free.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -65,13 +64,14 @@ constexpr int kStagedMinBlocks = TRTDIFF_STAGED_MIN_BLOCKS;
 constexpr int kSub = TRTDIFF_STAGED_SUB;
 static_assert(kStages >= 2, "the staged loop needs at least two tiles per block");
 
-// Whether launchCompare may use the staged loop. Off by default: on the H100 measured (bench/README
-// §5) the direct loop was as fast for int8 and faster for f32/f16; the benchmark and the kernel
-// test switch it on through setCompareStaging to time and check both.
+// Which test dtypes launchCompare sends through the staged loop (bit 1 << TestDType). Default: int8
+// only. Measured on H100 (bench/README.md §5), the staged loop was 0.6-1.6 points of the D2D copy
+// ahead for int8 and 8-10 points behind for f32/f16. The benchmark and the kernel test switch it
+// through setCompareStaging to time and check both loops.
 #ifndef TRTDIFF_COMPARE_STAGED
-#define TRTDIFF_COMPARE_STAGED 0
+#define TRTDIFF_COMPARE_STAGED (1 << 2)
 #endif
-bool gStaging = TRTDIFF_COMPARE_STAGED != 0;
+int gStaging = TRTDIFF_COMPARE_STAGED;
 
 // Per-thread running state: FP64 sums, float extrema (exact: every value is a float), 32-bit
 // counters (a thread never sees 2^32 elements).
@@ -480,7 +480,8 @@ cudaError_t launchTyped(const float* dRef, const TestOperand& test, std::uint64_
                         const CompareScratch& s, cudaStream_t stream) {
   using TL = Tile<T>;
   const int staged = s.stagedBlocks[static_cast<int>(T)];
-  if (gStaging && staged > 0 && n >= TL::kElems && alignedTo(dRef, 16) && alignedTo(test.data, 16)) {
+  const bool stagedOn = (gStaging >> static_cast<int>(T) & 1) != 0;
+  if (stagedOn && staged > 0 && n >= TL::kElems && alignedTo(dRef, 16) && alignedTo(test.data, 16)) {
     std::uint64_t blocks = n / TL::kElems;
     if (blocks > std::uint64_t(staged)) blocks = staged;
     compareStagedKernel<T, TestFinite><<<static_cast<unsigned>(blocks), kThreads, TL::kSmemBytes, stream>>>(
@@ -521,8 +522,8 @@ cudaError_t stagedGrid(int device, int sms, int* blocks) {
 
 }  // namespace
 
-void setCompareStaging(bool on) { gStaging = on; }
-bool compareStaging() { return gStaging; }
+void setCompareStaging(int dtypeMask) { gStaging = dtypeMask; }
+int compareStaging() { return gStaging; }
 
 cudaError_t createCompareScratch(int device, CompareScratch* s) {
   int sms = 0, perSm = 0;

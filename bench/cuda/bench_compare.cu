@@ -133,9 +133,9 @@ int main(int argc, char** argv) {
       {"compare f32 vs f16 (direct)", {testF16, TestDType::F16, 1, 0}, 2, false},
       {"compare f32 vs int8 (direct)", {testI8, TestDType::I8, 0.02f, 0}, 1, false},
   };
-  const bool stagingDefault = compareStaging();
+  const int stagingDefault = compareStaging();
   for (const Variant& v : variants) {
-    setCompareStaging(v.staged);
+    setCompareStaging(v.staged ? 7 : 0);
     const Timing t = timeMs(s, iters, [&] { CUDA_OK(launchCompare(ref, v.op, n, dOut, scratch, s)); });
     row(v.name, n * (4 + v.testBytes), t, memcpyT);
   }

@@ -4,7 +4,7 @@
 # without images or dumps (onnxruntime-node for linux-x64 only, yargs and cli-table3 with their
 # dependencies, protobuf), and a stripped copy of this machine's node. Run after `npx tsc -p
 # tsconfig.json` (and the addon build), from the repository root:
-#   bash bench/device/pack-node-app.sh OUT.tar.zst [extra files to put in the archive's extra/]
+#   bash bench/device/pack-node-app.sh OUT.tar.xz [extra files to put in the archive's extra/]
 # The archive unpacks to appS/; bench/device/cpu-scaling.sh puts appS/bin first on PATH.
 set -euo pipefail
 out=$1; shift
@@ -25,6 +25,7 @@ cp -r "$nm/onnxruntime-node/package.json" "$nm/onnxruntime-node/dist" "$nm/onnxr
 cp -r "$nm/onnxruntime-node/bin/napi-v6/linux/x64" "$o/bin/napi-v6/linux/"
 for f in "$@"; do cp "$f" "$A/extra/"; done
 du -sh "$A"
-tar cf - -C "$tmp" appS | zstd -19 --long=27 -T2 -q -o "$out" -f
+# xz: the device machine has xz (and python's lzma) but no zstd; 37 MB for 141 MB here (2026-12-07)
+tar cf - -C "$tmp" appS | xz -9 -T2 > "$out"
 ls -la "$out"
 rm -rf "$tmp"

@@ -112,7 +112,7 @@ void testSinglePair(const CompareScratch& scratch, cudaStream_t stream) {
   CUDA_OK(cudaMalloc(&dOut, sizeof(Accumulator)));
   int cases = 0;
   const int before = failures;
-  const bool stagingDefault = compareStaging();
+  const int stagingDefault = compareStaging();
   std::uint64_t seed = 1;
   for (std::size_t n : sizes) {
     for (TestDType dt : {TestDType::F32, TestDType::F16, TestDType::I8}) {
@@ -126,7 +126,7 @@ void testSinglePair(const CompareScratch& scratch, cudaStream_t stream) {
           TestOperand op{static_cast<const char*>(dTest) + offset * elemBytes(dt), dt, c.scale, c.zeroPoint};
           const Accumulator cpu = cpuReference(c, offset);
           for (bool staged : {true, false}) {  // staged loop where it applies, then the direct loop only
-            setCompareStaging(staged);
+            setCompareStaging(staged ? 7 : 0);
             CUDA_OK(launchCompare(dRef + offset, op, n - offset, dOut, scratch, stream));
             Accumulator g;
             CUDA_OK(cudaMemcpyAsync(&g, dOut, sizeof g, cudaMemcpyDeviceToHost, stream));
