@@ -80,8 +80,8 @@ def main():
         rf = dict(zip(names_f, sf.run(None, {a.input_name: x})))
         rq = dict(zip(names_q, sq.run(None, {a.input_name: x})))
         for fn, qn in matched.items():
-            ref = rf[fn]
-            err = ref - rq[qn]
+            ref = rf[fn].ravel()  # "i,i->" wants 1-D operands; ravel of a contiguous output is a view
+            err = ref - rq[qn].ravel()
             # float64 sums without float64 copies of the tensors (astype() per tensor is ~10x slower)
             sums[fn][0] += float(np.einsum("i,i->", ref, ref, dtype=np.float64))
             sums[fn][1] += float(np.einsum("i,i->", err, err, dtype=np.float64))

@@ -34,6 +34,9 @@ struct CompareScratch {
   unsigned int* dTicket = nullptr;
   int maxBlocks = 0;
   int threads = 0;
+  // Blocks of the staged (shared-memory pipelined) kernel that fill the device, per TestDType;
+  // 0 where that kernel is not used.
+  int stagedBlocks[3] = {0, 0, 0};
 };
 
 cudaError_t createCompareScratch(int device, CompareScratch* scratch);
@@ -42,6 +45,13 @@ void destroyCompareScratch(CompareScratch* scratch);
 // Compares n pairs in one kernel launch and writes the finished accumulator (count = n) to dOut.
 cudaError_t launchCompare(const float* dRef, const TestOperand& test, std::uint64_t n, Accumulator* dOut,
                           const CompareScratch& scratch, cudaStream_t stream);
+
+// Benchmark/test switch: bit (1 << TestDType) lets launchCompare use the staged (shared-memory
+// pipelined) loop for large aligned pairs of that test dtype; 0 keeps every launch on the direct loop.
+// bench/cuda/bench_compare and the kernel test time and check both loops in one process with it.
+// Default: TRTDIFF_COMPARE_STAGED, int8 only (1 << 2).
+void setCompareStaging(int dtypeMask);
+int compareStaging();
 
 // Compares `count` tensor pairs described by dDescs (device array) in one launch, one block per pair
 // at a time; dOut[i] receives pair i. Meant for many small tensors; large ones go to launchCompare.

@@ -1,52 +1,80 @@
 #!/usr/bin/env bash
-# How it ran (2026-12-07): the GPU machine has no Node. .devcarry/appS.tar.zst held this branch's dist/,
-# package.json, build/Release/trt_diff_native.node, node_modules pruned to what `run` loads without
-# images or dumps (onnxruntime-node linux-x64, onnxruntime-common, yargs and its deps, cli-table3,
-# @bufbuild/protobuf, onnx-buf) and a stripped copy of /usr/bin/node (v20.20): 136 MB, 44.5 MB as
-# zstd -12, under the 64 MiB the device accepts with the 20 MB checkout. Inputs are 32 seeded
-# random .npy tensors made there (the same files for every tool).
-# perf session, second device call: trt-diff scaling over cores (carried Node build, pruned deps)
-# and the 2-core headline (taskset -c 0,1) against the streamed script and the inference floor.
+# CPU half of issue #14 on the 16-core device machine: `trt-diff run` throughput over 1, 2, 4, 8, 16
+# cores (taskset), YOLOv8n FP32 (fixtures/yolov8n_fp32.onnx, the same file as ../shared's) vs
+# ../shared's yolov8n_int8_qdq_entropy.onnx, 64 seeded random 1x3x640x640 .npy inputs made there;
+# and bench/streamed_script.py (one process, --threads = cores) on 16 of them as a baseline.
+# The machine has no Node: .devcarry/appS.tar.xz is bench/device/pack-node-app.sh's archive (this
+# branch's dist/, the addon, pruned node_modules, a stripped node, the Q/DQ model in extra/):
+#   bash bench/device/pack-node-app.sh /work/main/.devcarry/appS.tar.xz ../shared/data/yolov8n/yolov8n_int8_qdq_entropy.onnx
+#   run(command="bash .devcarry/src/bench/device/cpu-scaling.sh", carry=[".devcarry"])
+# Wall time is spawn to exit (images/s = images / wall); efficiency = (images/s at c) / (c * images/s at 1).
 set -u
-R=$PWD; D=$R/.devcarry
-echo "== machine"; nvidia-smi --query-gpu=name --format=csv,noheader; nproc; uptime; python3 -c "import onnxruntime as o, numpy as n; print('ort', o.__version__, 'numpy', n.__version__)"
+R=$PWD; D=$R/.devcarry; S=$D/src; O=${OUT:-/tmp/out}; mkdir -p "$O"
+exec > >(tee "$O/cpu.log") 2>&1
+t0=$(date +%s)
+N=${IMAGES:-64}; NPY=${PY_IMAGES:-16}
+echo "== machine"; nproc; lscpu | grep -E "^Model name|^Socket|^Core|^Thread|^CPU\(s\)|^NUMA node\(s\)|MHz"; free -g | head -2; uptime; date -u
+python3 -c "import onnxruntime as o, numpy as n; print('python onnxruntime', o.__version__, 'numpy', n.__version__)"
 mkdir -p /tmp/x
-if command -v zstd >/dev/null; then zstd -dc "$D/appS.tar.zst" | tar xf - -C /tmp/x
-else python3 -c "import zstandard,tarfile; tarfile.open(fileobj=zstandard.ZstdDecompressor().stream_reader(open('$D/appS.tar.zst','rb')), mode='r|').extractall('/tmp/x')" || { echo "no zstd decompressor here"; exit 1; }; fi
+tar xJf "$D/appS.tar.xz" -C /tmp/x 2>/dev/null || python3 -c "import tarfile; tarfile.open('$D/appS.tar.xz').extractall('/tmp/x')" || { echo "cannot unpack"; exit 1; }
 A=/tmp/x/appS; export PATH=$A/bin:$PATH
-node --version
-python3 - <<'PY'
-import numpy as np, os
+echo "node $(node --version); unpacked after $(( $(date +%s) - t0 )) s"
+python3 - "$N" <<'PY'
+import numpy as np, os, sys
 os.makedirs('/tmp/npy', exist_ok=True)
-with open('/tmp/npy/list.txt','w') as f:
-    for i in range(32):
-        p=f'/tmp/npy/r{i:03d}.npy'; np.save(p, np.random.default_rng(i).random((1,3,640,640), dtype=np.float32)); f.write(p+'\n')
+with open('/tmp/npy/list.txt', 'w') as f:
+    for i in range(int(sys.argv[1])):
+        p = f'/tmp/npy/r{i:03d}.npy'; np.save(p, np.random.default_rng(i).random((1, 3, 640, 640), dtype=np.float32)); f.write(p + '\n')
 PY
-F=$R/fixtures/yolov8n_fp32.onnx; Q=$R/fixtures/yolov8n_int8_ort_minmax_collapsed.onnx
+F=$R/fixtures/yolov8n_fp32.onnx; Q=$A/extra/yolov8n_int8_qdq_entropy.onnx
 ins() { head -$1 /tmp/npy/list.txt | sed 's/^/--input /'; }
-# wall time; peak RSS of the largest process (python resource.getrusage of the children)
-tdiff() { python3 - "$@" <<'PY'
+# one timed run: label, images, command...; prints a parseable line
+timed() { local label=$1 n=$2; shift 2; python3 - "$label" "$n" "$@" <<'PY'
 import resource, subprocess, sys, time
+label, n, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 t0 = time.perf_counter()
 with open('/tmp/o.txt', 'w') as out:
-    rc = subprocess.call(sys.argv[1:], stdout=out, stderr=subprocess.STDOUT)
+    rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT)
 dt = time.perf_counter() - t0
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"{dt:.2f} s, maxrss {rss:.0f} MB, rc={rc}")
-if rc: print(open('/tmp/o.txt').read()[-400:])
+print(f"RESULT {label} images={n} wall_s={dt:.2f} img_per_s={n/dt:.3f} maxrss_mb={rss:.0f} rc={rc}", flush=True)
+if rc: print(open('/tmp/o.txt').read()[-600:])
 PY
 }
 TD="node $A/dist/cli/main.js run --fp32 $F --int8 $Q -q"
-echo "== 2 cores (taskset -c 0,1): trt-diff vs streamed script vs inference floor, alternating"
-for n in 8 32; do for round in 1 2; do
-  echo "n=$n r=$round trt-diff:           $(tdiff taskset -c 0,1 $TD $(ins $n) --json /tmp/h-$n.json)"
-  echo "n=$n r=$round streamed script:    $(tdiff taskset -c 0,1 python3 $D/streamed_script.py $F $Q /tmp/npy/list.txt $n)"; tail -1 /tmp/o.txt | cut -c1-220
-  echo "n=$n r=$round trt-diff workers 2: $(tdiff taskset -c 0,1 $TD $(ins $n) --workers 2)"
-  echo "n=$n r=$round inference floor:    $(tdiff taskset -c 0,1 python3 $D/streamed_script.py $F $Q /tmp/npy/list.txt $n --floor)"
-done; node -e "const r=require('/tmp/h-$n.json'); console.log(JSON.stringify(r.timing), r.candidates[0].summary.compared)"; done
-echo "== scaling: 32 images; cores via taskset; default workers (cores/4), --workers 1, --workers cores/2"
+cores() { [ $1 = 1 ] && echo 0 || echo 0-$(( $1 - 1 )); }
+echo "== warm-up (page cache, first-run effects): 2 images on 16 cores"
+timed warmup 2 $TD $(ins 2) --json /tmp/w.json
+node -e "const r=require('/tmp/w.json'); console.log(JSON.stringify(r.timing), r.candidates[0].summary?.compared ?? '')" 2>/dev/null
+echo "== trt-diff --workers c --threads 1 (one single-threaded process per core), $N images"
+for c in 1 2 4 8 16; do timed "workers c=$c" $N taskset -c $(cores $c) $TD $(ins $N) --workers $c --threads 1; done
+echo "== trt-diff default (workers = cores/4, threads = cores/workers), $N images; elapsed $(( $(date +%s) - t0 )) s"
+for c in 1 2 4 8 16; do timed "default c=$c" $N taskset -c $(cores $c) $TD $(ins $N); done
+echo "== streamed script (python, one process, --threads c), $NPY images; elapsed $(( $(date +%s) - t0 )) s"
 for c in 1 2 4 8 16; do
-  echo "cores=$c default: $(tdiff taskset -c 0-$((c-1)) $TD $(ins 32))"
-  [ $c -ge 4 ] && echo "cores=$c workers=1: $(tdiff taskset -c 0-$((c-1)) $TD $(ins 32) --workers 1)"
-  [ $c -ge 4 ] && echo "cores=$c workers=$((c/2)): $(tdiff taskset -c 0-$((c-1)) $TD $(ins 32) --workers $((c/2)))"
+  timed "streamed c=$c" $NPY taskset -c $(cores $c) python3 $S/bench/streamed_script.py $F $Q /tmp/npy/list.txt $NPY --threads $c
+  tail -1 /tmp/o.txt | cut -c1-300
 done
+if [ $(( $(date +%s) - t0 )) -lt ${REPEAT_BEFORE_S:-380} ]; then
+  echo "== repeat: trt-diff --workers c --threads 1 at 1 and 16 cores; elapsed $(( $(date +%s) - t0 )) s"
+  for c in 16 1; do timed "workers c=$c (repeat)" $N taskset -c $(cores $c) $TD $(ins $N) --workers $c --threads 1; done
+fi
+echo "== summary"
+python3 - "$O/cpu.log" <<'PY'
+import re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"RESULT (\w+) c=(\d+)( \(repeat\))? images=(\d+) wall_s=([\d.]+) img_per_s=([\d.]+) maxrss_mb=(\d+) rc=(\d+)", line)
+    if m and m.group(8) == '0':
+        k = (m.group(1), int(m.group(2)))
+        rows.setdefault(k, []).append(float(m.group(6)))
+for mode in ('workers', 'default', 'streamed'):
+    base = max(rows.get((mode, 1), [0])) or None
+    print(f"{mode}: cores | best img/s (runs) | speed-up | efficiency")
+    for c in (1, 2, 4, 8, 16):
+        v = rows.get((mode, c))
+        if not v: continue
+        b = max(v)
+        print(f"  {c:2d} | {b:.3f} ({', '.join(f'{x:.3f}' for x in v)}) | {b/base:.2f}x | {100*b/base/c:.0f}%" if base else f"  {c} | {b:.3f}")
+PY
+echo "== done after $(( $(date +%s) - t0 )) s"

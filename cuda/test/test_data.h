@@ -60,7 +60,9 @@ inline float adversarial(Rng& r) {
   }
 }
 
-enum class Kind { Random, Adversarial };
+// Overflow: int8 only, a scale so large that (q - zp) * scale is ±Inf for the outer codes (the
+// kernels' path for int8 operands that can produce non-finite values).
+enum class Kind { Random, Adversarial, Overflow };
 
 struct Case {
   std::vector<float> ref;
@@ -103,8 +105,8 @@ inline Case makeCase(std::size_t n, TestDType dtype, Kind kind, std::uint64_t se
       break;
     }
     case TestDType::I8: {
-      c.scale = 3.0f / 127.0f;
-      c.zeroPoint = adv ? 3 : 0;
+      c.scale = kind == Kind::Overflow ? 3e36f : 3.0f / 127.0f;
+      c.zeroPoint = kind == Kind::Overflow ? -5 : adv ? 3 : 0;
       c.testBytes.resize(n);
       for (std::size_t i = 0; i < n; ++i) {
         const std::int8_t q = static_cast<std::int8_t>(static_cast<int>(r.below(256)) - 128);

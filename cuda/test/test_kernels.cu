@@ -93,11 +93,16 @@ const char* dtypeName(TestDType d) {
 
 std::size_t elemBytes(TestDType d) { return d == TestDType::F32 ? 4 : d == TestDType::F16 ? 2 : 1; }
 
-// One launchCompare per case; `offset` elements skipped on both sides to exercise misaligned views.
+// One launchCompare per case; `offset` elements skipped on both sides to exercise misaligned views:
+// +1 (nothing vector-aligned: scalar loop), +4 (vector-aligned but not 16-byte-aligned on the test
+// side for f16/int8: direct loop), +16 (16-byte-aligned again: staged loop on a shifted base). The
+// sizes put the staged loop's last tile and remainder at many positions (tiles are 2048 elements
+// for f32, 4096 for f16/int8; one round of the grid is a few hundred tiles).
 void testSinglePair(const CompareScratch& scratch, cudaStream_t stream) {
   std::vector<std::size_t> sizes = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 255, 256, 257,
-                                    1023, 1024, 1025, 4097, 65535, 65537, (1u << 20) + 3, (1u << 24) + 1,
-                                    1u << 26};
+                                    1023, 1024, 1025, 2047, 2048, 2049, 4095, 4096, 4097, 3 * 4096 + 1,
+                                    65535, 65537, 271 * 4096 + 3, 529 * 4096 + 4093, (1u << 20) + 3,
+                                    (1u << 22) + 4095, (1u << 24) + 1, 1u << 26};
   float* dRef = nullptr;
   void* dTest = nullptr;
   Accumulator* dOut = nullptr;
@@ -107,25 +112,33 @@ void testSinglePair(const CompareScratch& scratch, cudaStream_t stream) {
   CUDA_OK(cudaMalloc(&dOut, sizeof(Accumulator)));
   int cases = 0;
   const int before = failures;
+  const int stagingDefault = compareStaging();
   std::uint64_t seed = 1;
   for (std::size_t n : sizes) {
     for (TestDType dt : {TestDType::F32, TestDType::F16, TestDType::I8}) {
-      for (Kind kind : {Kind::Random, Kind::Adversarial}) {
+      for (Kind kind : {Kind::Random, Kind::Adversarial, Kind::Overflow}) {
+        if (kind == Kind::Overflow && dt != TestDType::I8) continue;
         const Case c = testdata::makeCase(n, dt, kind, seed++);
         upload(dRef, c.ref.data(), n * 4, stream);
         upload(dTest, c.testBytes.data(), c.testBytes.size(), stream);
-        for (std::size_t offset : {std::size_t(0), std::size_t(1)}) {
+        for (std::size_t offset : {std::size_t(0), std::size_t(1), std::size_t(4), std::size_t(16)}) {
           if (offset >= n) continue;
           TestOperand op{static_cast<const char*>(dTest) + offset * elemBytes(dt), dt, c.scale, c.zeroPoint};
-          CUDA_OK(launchCompare(dRef + offset, op, n - offset, dOut, scratch, stream));
-          Accumulator g;
-          CUDA_OK(cudaMemcpyAsync(&g, dOut, sizeof g, cudaMemcpyDeviceToHost, stream));
-          CUDA_OK(cudaStreamSynchronize(stream));
-          char label[96];
-          std::snprintf(label, sizeof label, "pair n=%zu %s %s offset=%zu", n - offset, dtypeName(dt),
-                        kind == Kind::Random ? "random" : "adversarial", offset);
-          expectEqual(label, g, cpuReference(c, offset));
-          ++cases;
+          const Accumulator cpu = cpuReference(c, offset);
+          for (bool staged : {true, false}) {  // staged loop where it applies, then the direct loop only
+            setCompareStaging(staged ? 7 : 0);
+            CUDA_OK(launchCompare(dRef + offset, op, n - offset, dOut, scratch, stream));
+            Accumulator g;
+            CUDA_OK(cudaMemcpyAsync(&g, dOut, sizeof g, cudaMemcpyDeviceToHost, stream));
+            CUDA_OK(cudaStreamSynchronize(stream));
+            char label[112];
+            std::snprintf(label, sizeof label, "pair n=%zu %s %s offset=%zu %s", n - offset, dtypeName(dt),
+                          kind == Kind::Random ? "random" : kind == Kind::Adversarial ? "adversarial" : "overflow",
+                          offset, staged ? "staged" : "direct");
+            expectEqual(label, g, cpu);
+            ++cases;
+          }
+          setCompareStaging(stagingDefault);
         }
       }
     }
@@ -269,7 +282,9 @@ int main() {
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   CompareScratch scratch;
   CUDA_OK(createCompareScratch(0, &scratch));
-  std::printf("compare grid: up to %d blocks x %d threads\n", scratch.maxBlocks, scratch.threads);
+  std::printf("compare grid: up to %d blocks x %d threads (direct); staged f32/f16/int8: %d/%d/%d blocks\n",
+              scratch.maxBlocks, scratch.threads, scratch.stagedBlocks[0], scratch.stagedBlocks[1],
+              scratch.stagedBlocks[2]);
 
   testHistogramRule();
   testSinglePair(scratch, stream);
