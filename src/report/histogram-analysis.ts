@@ -22,9 +22,10 @@ export interface HistogramsAnalysis {
  * memory is bins × tensors whatever the image count) and keeps those of the worst tensors for the
  * HTML report: report.candidates[k].analyses.histograms.
  */
-export const histogramAnalysis: Analysis = {
+export const histogramAnalysis: Analysis<true> = {
   name: 'histograms',
-  enabled: (args) => typeof args.html === 'string' && args.html !== '',
+  // Enabled by the HTML report (--html, a report flag of the command), the only place that shows them.
+  parse: (args) => (typeof args.html === 'string' && args.html !== '' ? true : undefined),
   shardable: false, // its state (value histograms / local-error runs) does not merge across shards
   start: () => {
     const c = new HistogramCollector();
