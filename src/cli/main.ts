@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BackendError, GateFailure, UserError } from '../errors.js';
 import { loadNative } from '../native/addon.js';
+import { log } from '../log.js';
 import { guardTerminalStreams, termName } from '../report/terminal-text.js';
 import { beginOutputSession, commitOutputs, discardOutputs } from '../output/output-session.js';
 import * as run from './commands/run.js';
@@ -45,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep the one-line promise.
       throw new UserError(msg.replace(/\s*\n\s*/g, ' ').trim());
     })
+    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'also print timings and plans on stderr (--quiet: only warnings)' })
+    // The one logger's level for this command (src/log.ts), from --quiet (where the command has it) and --verbose.
+    .middleware((a) => log.setVerbosity(a.quiet ? 'quiet' : a.verbose ? 'verbose' : 'normal'))
     .help()
     .version('0.1.0');
   for (const c of COMMANDS) cli.command(c as never);

@@ -11,6 +11,7 @@ import { isEnginePath, TrtRunner } from '../runners/trt-runner.js';
 import { tensorRtBackend } from '../runners/tensorrt-backend.js';
 import { loadEngineModel, type EngineModel } from '../runners/engine-model.js';
 import { ortBackend, type OpenRunner } from '../runners/open-runner.js';
+import { log } from '../log.js';
 
 /** An ONNX model, external data inlined. Commands that rewrite graphs refuse engines here. */
 export function openModel(file: string): OnnxModel {
@@ -32,14 +33,13 @@ export function plainEngineNote(e: EngineModel): string {
 
 /** Runs the comparison (one shard of the inputs with `shard`), analyses observing it. */
 export async function compareRun(o: RunOptions, shard?: { index: number; count: number }) {
-  const warn = (s: string) => process.stderr.write(`${s}\n`);
   const [ref, ...cands] = await Promise.all([o.fp32, ...o.int8].map(openSource));
   if (!ref) throw new Error('no reference model opened');
   const fp32 = ref.model;
   const int8 = cands.map((c) => c.model);
   const engines = new Map<OnnxModel, EngineModel>();
   for (const s of [ref, ...cands]) if (s.engine) engines.set(s.model, s.engine);
-  for (const e of engines.values()) if (!e.layered) warn(plainEngineNote(e));
+  for (const e of engines.values()) if (!e.layered) log.warn(plainEngineNote(e));
   const { kind, ...trt } = o.backend;
   const backend: OpenRunner | undefined = kind === 'tensorrt' ? tensorRtBackend(trt) : engines.size > 0 ? ortBackend(o.settings.threads) : undefined;
   // Engines given on the command line run as they are; ONNX models on the chosen backend.
@@ -63,7 +63,7 @@ export async function compareRun(o: RunOptions, shard?: { index: number; count: 
     noPerturbationCheck: !o.perturbationCheck || cands.some((c) => c.engine),
     ...(openRunner ? { openRunner } : {}),
     onProgress: (n, s) => progress.update(n, s),
-    warn,
+    warn: log.warn,
   });
   progress.finish();
   return { fp32, int8, runs, result };

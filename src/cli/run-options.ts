@@ -6,6 +6,7 @@ import type { InputOptions } from '../inputs/input-source.js';
 import type { TableOptions } from '../report/table.js';
 import { parseShapes } from '../runners/engine-build.js';
 import { MAX_THREADS, intFlag, listFlag, pathFlag } from './flag-values.js';
+import { log } from '../log.js';
 import {
   inputSpecs, toDivergenceOptions, toInputOptions, toJsonTarget, toMaxBytes, toReportOutputs, toTableOptions, toThreads, type ReportOutputs,
 } from './options.js';
@@ -54,7 +55,7 @@ export interface RunOutputOptions {
 }
 
 /** Flags that only shape what is written, not what is compared: left out of a partial run's flags. */
-const OUTPUT_FLAGS = ['json', 'html', 'junit', 'fail-on', 'polygraphy-json', 'top', 'sort', 'filter', 'quiet', 'partial', 'shard', 'workers', 'dump'];
+const OUTPUT_FLAGS = ['json', 'html', 'junit', 'fail-on', 'polygraphy-json', 'top', 'sort', 'filter', 'quiet', 'verbose', 'partial', 'shard', 'workers', 'dump'];
 
 function parseShard(s: string | undefined): { index: number; count: number } {
   if (s === undefined) return { index: 0, count: 1 };
@@ -77,7 +78,7 @@ function parseBackend(a: Readonly<Record<string, unknown>>): RunBackend {
 }
 
 /** `run`'s argv (its flags, its analyses' flags) → RunOptions; every value checked here, before any work. */
-export function parseRunOptions(a: Readonly<Record<string, unknown>>, warn: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): RunOptions {
+export function parseRunOptions(a: Readonly<Record<string, unknown>>, warn: (s: string) => void = log.warn): RunOptions {
   const fp32 = pathFlag(a, 'fp32');
   if (fp32 === undefined) throw new UserError('--fp32 names the reference model');
   return {

@@ -3,6 +3,7 @@ import { loadNative } from '../native/addon.js';
 import { writePartial } from '../compare/partial.js';
 import { comparePart } from './sharding.js';
 import { parseRunOptions } from './run-options.js';
+import { log } from '../log.js';
 
 /**
  * One process of `run --workers N` (forked by cli/sharding.ts): receives the run's comparison
@@ -13,6 +14,7 @@ import { parseRunOptions } from './run-options.js';
 interface Job { flags: Record<string, unknown>; shard: { index: number; count: number }; file: string }
 
 loadNative().addon?.retainFreedMemory();
+log.setVerbosity('quiet'); // the parent prints what a run prints; a worker's warnings reach it on stderr
 
 process.once('message', (job: Job) => {
   Promise.resolve().then(() => comparePart(parseRunOptions(job.flags), job.shard)).then((p) => {

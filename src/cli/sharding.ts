@@ -10,6 +10,7 @@ import { mergePartials, readPartial, toPartial, writePartial, type PartialRun } 
 import type { Report } from '../report/report.js';
 import { compareRun, finishReport, openModel } from './run-comparison.js';
 import type { RunOptions } from './run-options.js';
+import { log } from '../log.js';
 
 /**
  * Sharded runs: `run --shard K/N --partial FILE` (one shard, sums to a file), `merge` (files to one
@@ -58,7 +59,7 @@ export async function writeShard(o: RunOptions): Promise<void> {
   const shard = o.scaling.shard ?? { index: 0, count: 1 };
   const p = await comparePart(o, shard);
   writePartial(file, p);
-  if (!o.output.quiet) process.stderr.write(`wrote ${file} (shard ${shard.index + 1}/${shard.count}: ${p.samples.length} sample(s))\n`);
+  log.info(`wrote ${file} (shard ${shard.index + 1}/${shard.count}: ${p.samples.length} sample(s))`);
 }
 
 export async function comparePart(o: RunOptions, shard: { index: number; count: number }): Promise<PartialRun> {
@@ -94,7 +95,7 @@ export async function reportFromParts(parts: { file: string; part: PartialRun }[
     r.run.partial?.restore(parts.map(({ part }) => ({ state: part.analyses[r.name], sampleIndex: part.samples.map((s) => s.index) })));
   }
   if (runs.some((r) => r.name === 'histograms')) {
-    process.stderr.write('note: partial runs keep no value histograms, so the HTML report has none (a single-process run draws them)\n');
+    log.warn('note: partial runs keep no value histograms, so the HTML report has none (a single-process run draws them)');
   }
   return finishReport(o, fp32, int8, runs, result);
 }
@@ -132,7 +133,7 @@ export async function runWorkers(o: RunOptions, n: number): Promise<Report> {
       if (r.code !== 0 && failures.length === 0) {
         failures.push({ k, ...r });
         for (const o of children) if (o !== c) o.child.kill();
-      } else if (r.code === 0 && r.stderr) process.stderr.write(r.stderr);
+      } else if (r.code === 0 && r.stderr) for (const line of r.stderr.trimEnd().split('\n')) log.warn(line);
     }));
     const f = failures[0];
     if (f) {

@@ -9,7 +9,8 @@ import type { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
 import { dumpFileNames } from '../dump/dump-files.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { UserError } from '../errors.js';
-import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
+import { compareTensors, type MetricAccumulator, type TensorMetrics } from './metrics.js';
+import { PairFold } from './pair-fold.js';
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { GroupRunners, staticSizes } from './group-runners.js';
@@ -118,10 +119,9 @@ interface CandidateState {
   /** With a memory budget: one session per fetch group (see group-runners.ts). */
   groups?: GroupRunners;
   plain?: Runner;
-  acc: Map<string, MetricAccumulator>;
+  /** Pooled sums, worst sample and skipped pairs of every tensor (pair-fold.ts). */
+  fold: PairFold;
   meta: Map<string, { shape: number[]; dtype: string }>;
-  worst: Map<string, { sample: string; sqnrDb: number }>;
-  skipped: Map<string, string>;
   perturbation: CandidateResult['perturbation'];
   dump?: ArrowDumpWriter;
   /** Logical name → the name fetched from the INT8 runner (one it declares). */
@@ -141,7 +141,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     const pairing = pairModels(fp32, m);
     return {
       model: m, pairing, byName: new Map(pairing.pairs.map((p) => [p.name, p])), runner: undefined as unknown as Runner,
-      acc: new Map(), meta: new Map(), worst: new Map(), skipped: new Map(), perturbation: [],
+      fold: new PairFold(), meta: new Map(), perturbation: [],
       fetchName: new Map(), coverage: new CoverageTracker(pairing.pairs.length),
     };
   });
@@ -182,7 +182,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     for (const p of c.pairing.pairs) {
       const name = declaredName(declared, p.test.actual, p.test.preQuant, p.name);
       if (name) c.fetchName.set(p.name, name);
-      else if (declaredName(fused, p.test.actual, p.test.preQuant, p.name)) c.skipped.set(p.name, FUSED_INT8);
+      else if (declaredName(fused, p.test.actual, p.test.preQuant, p.name)) c.fold.skipped.set(p.name, FUSED_INT8);
       else undeclared.push(p.name);
     }
     c.coverage.undeclared('int8', undeclared);
@@ -192,7 +192,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(refActual.get(n)!)));
   for (const c of cands) {
     const gone = c.pairing.pairs.filter((p) => refUndeclared.has(p.name));
-    for (const p of gone) if (refFused.has(p.ref.actual) && !c.skipped.has(p.name)) c.skipped.set(p.name, FUSED_FP32);
+    for (const p of gone) if (refFused.has(p.ref.actual) && !c.fold.skipped.has(p.name)) c.fold.skipped.set(p.name, FUSED_FP32);
     c.coverage.undeclared('fp32', gone.filter((p) => !refFused.has(p.ref.actual)).map((p) => p.name));
   }
   const memory = budget ? memoryPlan(budget, fp32, fp32Runner, cands, opt.warn) : undefined;
@@ -245,7 +245,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         }
         // 2. Each candidate, streamed tensor by tensor against the held FP32 group.
         for (const [k, c] of cands.entries()) {
-          const wanted = group.filter((n) => c.fetchName.has(n) && !c.skipped.has(n));
+          const wanted = group.filter((n) => c.fetchName.has(n) && !c.fold.skipped.has(n));
           const logicalOf = new Map(wanted.map((n) => [c.fetchName.get(n)!, n]));
           const got = new Set<string>();
           t = performance.now();
@@ -312,20 +312,7 @@ function asCompared(pair: TensorPair, t: Tensor): Tensor {
 
 function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): void {
   const name = pair.name;
-  if (!isFloatDType(ref.dtype) || !isFloatDType(test.dtype)) {
-    c.skipped.set(name, `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`);
-    return;
-  }
-  if (ref.data.length !== test.data.length) {
-    c.skipped.set(name, `shapes differ: [${ref.shape}] vs [${test.shape}]`);
-    return;
-  }
-  const one = accumulateTensors(newAccumulator(), ref, test);
-  const s = sqnrDb(one.sumRef2, one.sumErr2);
-  const w = c.worst.get(name);
-  if (!w || s < w.sqnrDb) c.worst.set(name, { sample: sample.id, sqnrDb: s });
-  const acc = c.acc.get(name);
-  if (acc) mergeAccumulators(acc, one); else c.acc.set(name, one);
+  if (!c.fold.add(name, sample.id, ref, test)) return;
   if (!c.meta.has(name)) c.meta.set(name, { shape: ref.shape, dtype: ref.dtype });
   for (const o of observers) o.observeTensor(pair, k, sample, ref, test);
 }
@@ -357,7 +344,7 @@ function perturbation(c: CandidateState, plainOutputs: Map<string, Tensor>, inst
   for (const [name, plain] of plainOutputs) {
     const inst = instrumented.get(name);
     if (!inst || !isFloatDType(plain.dtype)) continue;
-    const m = finalize(accumulateTensors(newAccumulator(), plain, inst));
+    const m = compareTensors(plain, inst);
     c.perturbation.push({ output: name, maxAbs: m.maxAbs, sqnrDb: m.sqnrDb });
   }
 }
@@ -393,8 +380,8 @@ function memoryPlan(budget: number, fp32: OnnxModel, fp32Runner: Runner, cands: 
 function candidateResult(c: CandidateState, samples: number): CandidateResult {
   const records: TensorRecord[] = [];
   for (const p of c.pairing.pairs) {
-    const acc = c.acc.get(p.name);
-    if (!acc || c.skipped.has(p.name)) continue;
+    const metrics = c.fold.metrics(p.name);
+    if (!metrics || c.fold.skipped.has(p.name)) continue;
     const meta = c.meta.get(p.name)!;
     const int8Name = c.fetchName.get(p.name) ?? p.test.actual;
     // A backend that does not expose a DQ output gives the float tensor it quantizes instead.
@@ -403,16 +390,16 @@ function candidateResult(c: CandidateState, samples: number): CandidateResult {
       name: p.name, int8Name, opType: p.opType, node: p.node, order: p.order,
       shape: meta.shape, dtype: meta.dtype, int8Kind: asPaired ? p.test.kind : 'float', ...(p.int8Op ? { int8Op: p.int8Op } : {}),
       ...(asPaired && p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
-      inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
+      inputs: p.inputs, metrics, worst: c.fold.worst.get(p.name) ?? null,
     });
   }
   return {
     model: { path: c.model.path, sha256: modelSha256(c.model), backend: c.runner.describe().backend },
     records,
-    skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
+    skipped: [...c.fold.skipped].map(([name, reason]) => ({ name, reason })),
     unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
     perturbation: c.perturbation,
-    accumulators: c.acc,
+    accumulators: c.fold.acc,
     coverage: c.coverage.result(samples),
   };
 }

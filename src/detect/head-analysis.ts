@@ -18,6 +18,7 @@ import { groundTruthOf } from './yolo-labels.js';
 import { detectionsFile, writeDetectionsFile } from './detections-file.js';
 import { classLabel, classNames } from './class-names.js';
 import type { Detection } from './boxes.js';
+import { log } from '../log.js';
 
 export const TOP_K = 100;
 export const MATCH_IOU = 0.5;
@@ -156,7 +157,7 @@ class HeadRun implements AnalysisRun {
         { name: 'fp32', path: ctx.fp32.path, dets: obs.fp32Detections },
         ...ctx.int8.map((m, k) => ({ name: ctx.int8.length === 1 ? 'int8' : `int8-${k + 1}`, path: m.path, dets: obs.detectionsOf(k) })),
       ]));
-      process.stderr.write(`wrote ${save}\n`);
+      log.info(`wrote ${save}`);
     }
   }
 

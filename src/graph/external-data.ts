@@ -5,6 +5,7 @@ import { TensorProtoSchema, TensorProto_DataLocation, type ModelProto, type Tens
 import { UserError } from '../errors.js';
 import { ioProblem, openRegularFile, readExactly } from '../io/input-file.js';
 import { dtypeBytes, dtypeFromOnnx } from '../tensor/dtype.js';
+import { numel } from '../tensor/tensor.js';
 
 /** What this module reads and edits of a loaded model (onnx-model.ts imports this module, not the other way round). */
 interface LoadedModel {
@@ -58,7 +59,7 @@ export function sandboxedDataPath(modelFile: string, location: string, tensor: s
 function expectedBytes(t: TensorProto): number | undefined {
   const dtype = dtypeFromOnnx(t.dataType);
   if (!dtype) return undefined;
-  return t.dims.reduce((n, d) => n * Number(d), 1) * dtypeBytes(dtype);
+  return numel(t.dims) * dtypeBytes(dtype);
 }
 
 /**

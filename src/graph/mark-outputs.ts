@@ -3,6 +3,7 @@ import { ModelProtoSchema, ValueInfoProtoSchema, type ModelProto } from 'onnx-bu
 import type { GraphIndex } from './graph-index.js';
 import { serializeModel, type OnnxModel } from './onnx-model.js';
 import { isParameterPath } from './qdq.js';
+import { isFloatDType } from '../tensor/dtype.js';
 
 export interface MarkResult {
   /** A shallow copy of the model whose graph outputs include `marked`; the input model is untouched. */
@@ -60,7 +61,7 @@ export function markAllOutputs(proto: ModelProto, g: GraphIndex): MarkResult {
       else if (isParameterPath(g, o)) skipped.push({ name: o, reason: 'weight path' });
       else {
         const t = g.declaredType.get(o);
-        if (t && !['float32', 'float16', 'float64', 'bfloat16'].includes(t)) skipped.push({ name: o, reason: `${t} tensor` });
+        if (t && !isFloatDType(t)) skipped.push({ name: o, reason: `${t} tensor` });
         else marked.push(o);
       }
     }

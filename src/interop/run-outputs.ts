@@ -5,6 +5,7 @@ import { openArrowSource, type TensorSource } from './tensor-source.js';
 import { writePolygraphyJson } from './convert.js';
 import { dumpFileNames } from '../dump/dump-files.js';
 import { removeScratch, scratchDir, stagedPath } from '../output/output-session.js';
+import { log } from '../log.js';
 
 /** What the Polygraphy export needs of a run's options. */
 interface PolygraphyRun {
@@ -12,7 +13,7 @@ interface PolygraphyRun {
   int8: readonly string[];
   /** --dump: the user's dump folder, if any. */
   dump?: string;
-  output: { polygraphyJson?: string; quiet: boolean };
+  output: { polygraphyJson?: string };
 }
 
 /**
@@ -36,7 +37,7 @@ export async function withPolygraphyJson<T>(o: PolygraphyRun, run: (dump: string
       // Within a command the --dump files are renamed at its end: read them where they are now.
       for (const f of files) sources.push(await openArrowSource(stagedPath(path.join(dir, f))));
       const { runners, tensors } = await writePolygraphyJson(sources.map((source) => ({ source, exclude: inputs, pairNames: true })), out);
-      if (!o.output.quiet) process.stderr.write(`wrote ${out}: ${runners} runners, ${tensors} tensors (Polygraphy RunResults)\n`);
+      log.info(`wrote ${out}: ${runners} runners, ${tensors} tensors (Polygraphy RunResults)`);
     } finally {
       for (const s of sources) await s.close();
     }

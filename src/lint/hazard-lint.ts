@@ -4,7 +4,7 @@ import { producerOf } from '../graph/graph-index.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import { samplesFrom, type ImageSize, type InputOptions } from '../inputs/input-source.js';
 import { isFloatDType } from '../tensor/dtype.js';
-import { toFloat32 } from '../tensor/tensor.js';
+import { numel, toFloat32 } from '../tensor/tensor.js';
 import type { CalibrationCache } from '../quant/calibration-cache.js';
 import { buildLogicalGraph, type LogicalGraph } from '../detect/logical-graph.js';
 
@@ -118,17 +118,17 @@ function ioQuantization(lg: LogicalGraph, model: OnnxModel, opt: LintOptions, ou
 function depthwise(lg: LogicalGraph, model: OnnxModel, out: Finding[]): void {
   const g = lg.index;
   const dims = new Map(model.proto.graph!.initializer.map((t) => [t.name, t.dims.map(Number)]));
-  const numel = (name: string | undefined) => (name ? dims.get(name)?.reduce((a, b) => a * b, 1) : undefined);
+  const count = (name: string | undefined) => { const d = name ? dims.get(name) : undefined; return d ? numel(d) : undefined; };
   for (const n of g.nodes) {
     if (n.opType !== 'Conv' && n.opType !== 'QLinearConv') continue;
     const group = intAttr(n, 'group', 1);
     if (group <= 1) continue;
     let w = (n.opType === 'QLinearConv' ? n.input[3] : n.input[1]) ?? '';
-    let wScale = n.opType === 'QLinearConv' ? numel(n.input[4]) : undefined;
+    let wScale = n.opType === 'QLinearConv' ? count(n.input[4]) : undefined;
     const dq = producerOf(g, w);
     if (dq?.opType === 'DequantizeLinear') {
       w = dq.input[0] ?? w;
-      wScale = numel(dq.input[1]);
+      wScale = count(dq.input[1]);
       const q = producerOf(g, w);
       if (q?.opType === 'QuantizeLinear') w = q.input[0] ?? w;
     }

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { NodeProtoSchema, TensorProtoSchema, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import { initializerTensor, initializerValues } from '../graph/initializers.js';
-import { elementReader } from '../tensor/tensor.js';
+import { elementReader, numel } from '../tensor/tensor.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { ActivationPair, QdqStructure, QuantOp } from './qdq-ops.js';
 import { pairModels } from '../compare/pairing.js';
@@ -135,7 +135,7 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
       const dequantized = dequantizedInitializer(inits, s, dqOut);
       const original = fp32?.get(op.name)?.(j, op);
       // The FP32 weight replaces the rounded one only when it is the same tensor (same element count).
-      const value = original && dequantized && numelOf(original) === numelOf(dequantized) ? { ...original, name: dequantized.name } : dequantized;
+      const value = original && dequantized && numel(original.dims) === numel(dequantized.dims) ? { ...original, name: dequantized.name } : dequantized;
       if (!value) continue;
       const t: TensorProto = { ...value, name: names.fresh(value.name) };
       newInits.push(t);
@@ -219,7 +219,7 @@ export function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqSt
   const shape = qt.shape;
   const axisAttr = dq.attribute.find((a) => a.name === 'axis');
   const axis = axisAttr ? (Number(axisAttr.i) + shape.length) % Math.max(1, shape.length) : 1;
-  const inner = scale.length > 1 ? shape.slice(axis + 1).reduce((a, b) => a * b, 1) : 1;
+  const inner = scale.length > 1 ? numel(shape.slice(axis + 1)) : 1;
   const n = qt.data.length;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -227,10 +227,6 @@ export function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqSt
     out[i] = (read(i) - zp[c]!) * scale[c]!;
   }
   return floatInitializer(stripSuffix(dqOut), shape, out);
-}
-
-function numelOf(t: TensorProto): number {
-  return t.dims.reduce((a, b) => a * Number(b), 1);
 }
 
 function stripSuffix(name: string): string {

@@ -9,7 +9,7 @@ import { samplesFrom, type Sample } from '../inputs/input-source.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtDb } from '../report/format.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { numel, type Tensor } from '../tensor/tensor.js';
 import { LocalErrorEngine, floatPairs, fp32RunnerProvider } from './local-error.js';
 
 /**
@@ -145,7 +145,7 @@ async function measureAfterwards(ctx: AnalysisContext, budget: number, threads: 
   for (const [k, m] of ctx.int8.entries()) {
     const records = ctx.result.candidates[k]!.records;
     const compared = new Set(records.map((r) => r.name));
-    const sizes = new Map(records.map((r) => [r.name, r.shape.reduce((x, y) => x * y, 1) * 4]));
+    const sizes = new Map(records.map((r) => [r.name, numel(r.shape) * 4]));
     const pairing = pairModels(ctx.fp32, m);
     const pairs = floatPairs(pairing.pairs, pairing.refGraph.declaredType).filter((p) => compared.has(p.name));
     const engine = await LocalErrorEngine.open(m, pairs, { maxBytesPerRun: budget, sizes, threads });

@@ -2,7 +2,8 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { TensorPair } from '../compare/pairing.js';
 import { planGroups } from '../compare/fetch-groups.js';
-import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, type MetricAccumulator, type TensorMetrics } from '../compare/metrics.js';
+import { finalize, type TensorMetrics } from '../compare/metrics.js';
+import { PairFold } from '../compare/pair-fold.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Sample } from '../inputs/input-source.js';
@@ -28,7 +29,7 @@ interface Group { cut: CutModel; runner: OrtRunner; need: string[] }
  * alive; metrics are pooled over samples in FP64 accumulators.
  */
 export class LocalErrorEngine {
-  private readonly acc = new Map<string, MetricAccumulator>();
+  private readonly fold = new PairFold();
   private constructor(private readonly groups: Group[]) {}
 
   static async open(int8: OnnxModel, pairs: readonly TensorPair[], opt: LocalErrorOptions = {}): Promise<LocalErrorEngine> {
@@ -68,11 +69,8 @@ export class LocalErrorEngine {
       for await (const local of g.runner.run(feeds, { fetch: [...g.cut.fetch.keys()] })) {
         const logical = g.cut.fetch.get(local.name)!;
         const ref = values.get(logical) ?? sample.feeds[logical];
-        if (!ref || !isFloatDType(local.dtype) || ref.data.length !== local.data.length) continue;
-        const one = accumulateTensors(newAccumulator(), ref, local);
-        perSample.set(logical, finalize(one));
-        const a = this.acc.get(logical);
-        if (a) mergeAccumulators(a, one); else this.acc.set(logical, one);
+        const m = ref && this.fold.add(logical, sample.id, ref, local);
+        if (m) perSample.set(logical, m);
       }
     }
     return perSample;
@@ -80,7 +78,7 @@ export class LocalErrorEngine {
 
   /** Pooled local metrics over every sample so far. */
   results(): Map<string, TensorMetrics> {
-    return new Map([...this.acc].map(([k, a]) => [k, finalize(a)]));
+    return new Map([...this.fold.acc].map(([k, a]) => [k, finalize(a)]));
   }
 
   async close(): Promise<void> {
@@ -108,6 +106,6 @@ export async function fp32RunnerProvider(fp32: OnnxModel, pairs: readonly Tensor
 export function floatPairs(pairs: readonly TensorPair[], refTypes: ReadonlyMap<string, string>): TensorPair[] {
   return pairs.filter((p) => {
     const d = refTypes.get(p.ref.actual);
-    return !d || ['float32', 'float16', 'float64', 'bfloat16'].includes(d);
+    return !d || isFloatDType(d);
   });
 }

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { accumulateArrays, accumulateTensors, finalize, newAccumulator, type MetricAccumulator } from '../compare/metrics.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toFloat32 } from '../tensor/tensor.js';
+import { numel, toFloat32 } from '../tensor/tensor.js';
 
 /**
  * What "accurate enough" means for bisect and what sensitivity ranks by: a metric of one final
@@ -82,7 +82,7 @@ export class OutputMeter {
     if (ref.shape.length < 2 || b > c || a >= c) {
       throw new UserError(`class_sqnr: output ${ref.name} has shape [${ref.shape.join(',')}]; channel slice ${a}:${b} of axis 1 does not fit (see --score-channels)`);
     }
-    const inner = ref.shape.slice(2).reduce((x, y) => x * y, 1);
+    const inner = numel(ref.shape.slice(2));
     const r = toFloat32(ref), t = toFloat32(test);
     for (let n = 0; n < ref.shape[0]!; n++) {
       const s = (n * c + a) * inner, e = (n * c + b) * inner;

@@ -4,7 +4,7 @@ import { markAllOutputs } from '../graph/mark-outputs.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { isFloatDType } from '../tensor/dtype.js';
-import { toFloat32, type Tensor } from '../tensor/tensor.js';
+import { numel, toFloat32, type Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
 import { AbsHistogram, DEFAULT_BINS, type HistogramMode } from './histogram.js';
 import { absMaxOf, finiteAbsMax, finiteRange, type FiniteRange } from './finite-range.js';
@@ -79,7 +79,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
   const mark = markAllOutputs(model.proto, g);
   const runner = await OrtRunner.open(model, { mark: mark.marked, threads: opt.threads });
   const inputs = runner.describe().inputs;
-  const floatInputs = inputs.filter((i) => i.dtype !== 'unknown' && isFloatDType(i.dtype));
+  const floatInputs = inputs.filter((i) => isFloatDType(i.dtype));
   if (floatInputs.length === 0) {
     throw new UserError(`model has no float input to calibrate from (inputs: ${inputs.map((i) => `${i.name} ${i.dtype}`).join(', ')})`, model.path);
   }
@@ -91,7 +91,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
   const inputOptions: InputOptions = { ...opt.inputOptions, maxSamples: maxImages };
 
   // Passes that need only min/max get them from reductions inside the runtime (minmax-reduction.ts).
-  const floatTensors = runner.describe().tensors.filter((t) => t.dtype !== 'unknown' && isFloatDType(t.dtype));
+  const floatTensors = runner.describe().tensors.filter((t) => isFloatDType(t.dtype));
   for (const t of runner.describe().tensors) if (t.dtype !== 'unknown' && !isFloatDType(t.dtype)) skipped.set(t.name, `${t.dtype} tensor`);
   const reducer = await MinMaxReducer.open(model, floatTensors, opt.threads);
 
@@ -214,7 +214,7 @@ export function foldMinMax(s: TensorStats, data: ArrayLike<number>): number {
 
 /** Fold a tensor's in-runtime min/max (all of its elements finite); same result as foldMinMax on its data. */
 export function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
-  const count = r.shape.reduce((a, d) => a * d, 1);
+  const count = numel(r.shape);
   if (count > 0) foldRange(s, { min: r.min, max: r.max, nonFinite: 0 }, count); // an empty reduction's values mean nothing
 }
 

@@ -8,6 +8,7 @@ import { QDQ_OPS } from '../graph/qdq.js';
 import { loadNative, type NativeBuildOptions, type NativeBuildReport } from '../native/addon.js';
 import { buildLayerMap, writeLayerMap, type LayerMap } from './layer-map.js';
 import { loadEngine, trtUnavailableReason } from './trt-runner.js';
+import { log } from '../log.js';
 
 /** What to expose of the network: every layer (debug tensors where TensorRT has them, else outputs), debug tensors, marked outputs, or nothing. */
 export type Expose = 'all' | 'debug' | 'outputs' | 'none';
@@ -99,7 +100,7 @@ async function withGpuLock<T>(what: string, work: () => Promise<T>): Promise<T> 
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot create the build lock (${errorMessage(e)})`, file);
       const holder = Number(fs.readFileSync(file, 'utf8'));
       if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) { fs.rmSync(file, { force: true }); continue; }
-      if (!announced) process.stderr.write(`trt-diff: waiting for another TensorRT build on this GPU (pid ${holder}, ${file}) before building ${what}\n`);
+      if (!announced) log.warn(`trt-diff: waiting for another TensorRT build on this GPU (pid ${holder}, ${file}) before building ${what}`);
       announced = true;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -8,9 +8,10 @@ export interface Tensor {
   data: TypedArray;
 }
 
-export function numel(shape: readonly number[]): number {
+/** Element count of a shape: the one shape product (ONNX proto dims are bigints). */
+export function numel(shape: readonly (number | bigint)[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (const d of shape) n *= Number(d);
   return n;
 }
 

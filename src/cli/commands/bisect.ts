@@ -9,6 +9,7 @@ import { inputOptions, inputSpecs, int8Option, jsonOption, maxMemoryOption, scor
 import { termName, termText } from '../../report/terminal-text.js';
 import { openModel } from './run.js';
 import { planOutputs } from '../../output/output-plan.js';
+import { log } from '../../log.js';
 
 interface BisectArgs {
   fp32: string;
@@ -65,8 +66,7 @@ export const command = {
     const json = toJsonTarget(a);
     const threads = toThreads(a);
     const maxBytesPerRun = toMaxBytes(a);
-    const warn = (s: string) => process.stderr.write(`${s}\n`);
-    const inputOpts = toInputOptions(a, warn);
+    const inputOpts = toInputOptions(a, log.warn);
     if (target.metric === 'map50_drop' && !a.labels) throw new UserError('--target map50_drop needs --labels DIR (YOLO label files named like the images)');
     if (a.out && a.int8.length > 1) throw new UserError(`--out writes one fixed model: give one --int8 (got ${a.int8.length})`);
     const inputs = inputSpecs(a);
@@ -77,7 +77,7 @@ export const command = {
     for (const file of a.int8) {
       const { result, fixed } = await searchFallbackSet({
         fp32, int8: openModel(file), inputs, inputOptions: inputOpts, target, channels, labels: a.labels,
-        weights: a.weights, rank: a.rank, threads, maxBytesPerRun, log: warn,
+        weights: a.weights, rank: a.rank, threads, maxBytesPerRun, log: log.info,
       });
       let written: string | undefined;
       if (a.out && fixed && result.set && result.set.length > 0) {
@@ -95,6 +95,6 @@ export const command = {
     // One candidate: its result; several: one result each, in --int8 order.
     const text = JSON.stringify(results.length === 1 ? results[0] : results, jsonNumbers, 2);
     if (json === '-') process.stdout.write(`${text}\n`);
-    else if (json) { writeFileAtomic(json, `${text}\n`); warn(`wrote ${json}`); }
+    else if (json) { writeFileAtomic(json, `${text}\n`); log.info(`wrote ${json}`); }
   },
 };

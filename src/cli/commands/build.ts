@@ -6,6 +6,7 @@ import { readCalibrationCache } from '../../quant/calibration-cache.js';
 import { buildEngine, hasQdq, parseShapes, type Expose } from '../../runners/engine-build.js';
 import { isEnginePath } from '../../runners/trt-runner.js';
 import { openModel } from './run.js';
+import { log } from '../../log.js';
 
 interface BuildArgs {
   model: string;
@@ -48,6 +49,6 @@ export const command = {
     const m = r.layerMap;
     process.stdout.write(`wrote ${r.enginePath} (TensorRT ${m.tensorrtVersion}, ${argv.int8 ? 'INT8' : 'FP32'}, capture ${m.capture}) and ${r.layerMapPath}\n`);
     process.stdout.write(`  ${m.tensors.length} tensors exposed, ${m.fused.length} fused inside other layers${m.unresolved.length ? `, ${m.unresolved.length} layer outputs with no ONNX tensor (listed in the layer map)` : ''}\n`);
-    for (const msg of r.report.messages) process.stderr.write(`tensorrt: ${msg}\n`);
+    for (const msg of r.report.messages) log.info(`tensorrt: ${msg}`);
   },
 };

@@ -11,6 +11,7 @@ import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
 import { runSweepCommand, sweepFlags, type SweepArgs } from '../sweep-command.js';
 import { planOutputs } from '../../output/output-plan.js';
 import { toJsonTarget } from '../options.js';
+import { log } from '../../log.js';
 
 /** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */
 type CalibrateArgs = SweepArgs;
@@ -55,7 +56,7 @@ export const command: CommandModule<object, CalibrateArgs> = {
       const up = q.upgrade.converted.length > 0 || q.upgrade.from !== q.upgrade.to ? ` (opset ${q.upgrade.from} → ${q.upgrade.to}, ${q.upgrade.converted.length} node(s) converted)` : '';
       process.stdout.write(`${argv.qdq}: ${q.quantized.length} activation Q/DQ pairs, ${q.weights.length} per-channel int8 weights${up}\n`);
       const w = missingWarning(q, argv.cache);
-      if (w) process.stderr.write(`${w}\n`);
+      if (w) log.warn(w);
     }
   },
 };

@@ -16,6 +16,7 @@ import { progressBar } from '../../report/progress.js';
 import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
 import { jsonOption, toJsonTarget, toScoreChannels } from '../options.js';
 import { numberFlag, numeric } from '../flag-values.js';
+import { log } from '../../log.js';
 
 interface CalibratorsArgs {
   model: string;
@@ -68,6 +69,6 @@ export const command: CommandModule<object, CalibratorsArgs> = {
     writeFileAtomic(path.join(argv.out, 'calibrators.json'), `${text}\n`);
     if (json === '-') { process.stdout.write(`${text}\n`); return; }
     process.stdout.write(`${formatCalibratorsReport(run.report)}\n`);
-    if (json) { writeFileAtomic(json, `${text}\n`); process.stderr.write(`wrote ${json}\n`); }
+    if (json) { writeFileAtomic(json, `${text}\n`); log.info(`wrote ${json}`); }
   },
 };

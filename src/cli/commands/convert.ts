@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { convertFiles } from '../../interop/convert.js';
 import { UserError } from '../../errors.js';
 import { planOutputs } from '../../output/output-plan.js';
+import { log } from '../../log.js';
 
 interface ConvertArgs { files: string[]; [k: string]: unknown }
 
@@ -15,6 +16,6 @@ export const command = {
     const inputs = argv.files.slice(0, -1);
     const output = argv.files[argv.files.length - 1]!;
     planOutputs([{ flag: 'output file', path: output }], inputs);
-    process.stderr.write(`${await convertFiles(inputs, output)}\n`);
+    log.info(await convertFiles(inputs, output));
   },
 };

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { runBuilder, runCommand } from './run.js';
 import { parseRunOptions } from '../run-options.js';
+import { log } from '../../log.js';
 
 /** fixtures/ ships with the package: see fixtures/README.md for provenance. */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
@@ -23,7 +24,7 @@ export const command = {
   handler: async (argv: Record<string, unknown>) => {
     const given = Array.isArray(argv.input) && argv.input.length > 0;
     const o = parseRunOptions(given ? argv : { ...argv, input: [DEMO.image] });
-    process.stderr.write(`trt-diff demo: ${path.basename(o.fp32)} vs ${o.int8.map((f) => path.basename(f)).join(', ')} on ${o.inputs.specs.map((f) => path.basename(f)).join(', ')}\n`);
+    log.info(`trt-diff demo: ${path.basename(o.fp32)} vs ${o.int8.map((f) => path.basename(f)).join(', ')} on ${o.inputs.specs.map((f) => path.basename(f)).join(', ')}`);
     await runCommand(o);
   },
 };

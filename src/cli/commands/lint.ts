@@ -7,6 +7,7 @@ import { lintModel, observeConcatRanges, type Finding } from '../../lint/hazard-
 import { GateFailure } from '../../errors.js';
 import { inputOptions, inputSpecs, toInputOptions } from '../options.js';
 import { numberFlag, numeric } from '../flag-values.js';
+import { log } from '../../log.js';
 
 interface LintArgs { model: string; cache?: string; 'fail-on-hazard': boolean; [k: string]: unknown }
 
@@ -23,7 +24,7 @@ export const command = {
     .option('range-ratio', { ...numeric, default: 10, describe: 'flag Concat inputs whose ranges differ by more than this factor (above 1)' })
     .option('fail-on-hazard', { type: 'boolean', default: false, describe: 'exit 1 when a warning or error is found' })),
   handler: async (argv: LintArgs) => {
-    const inputOpts = toInputOptions(argv, (s) => process.stderr.write(`${s}\n`));
+    const inputOpts = toInputOptions(argv, log.warn);
     const specs = inputSpecs(argv);
     const rangeRatio = numberFlag(argv, 'range-ratio', { min: 1, above: true }) ?? 10;
     const model = loadModel(argv.model);
@@ -33,7 +34,7 @@ export const command = {
       checkScalesUsable(cache, argv.cache!);
       const { unknown } = checkCacheMatchesModel(cache.scales.keys(), model.proto.graph!, argv.cache!);
       if (unknown.length > 0) {
-        process.stderr.write(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})\n`);
+        log.warn(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})`);
       }
     }
     // Without Q/DQ or a cache, ranges come from running the FP32 model on the first sample of --input.

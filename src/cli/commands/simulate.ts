@@ -5,6 +5,7 @@ import { missingWarning, writeQdqModel } from '../../quant/calibration-pipeline.
 import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
 import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
 import { planOutputs } from '../../output/output-plan.js';
+import { log } from '../../log.js';
 
 interface SimulateArgs {
   model: string;
@@ -30,6 +31,6 @@ export const command: CommandModule<object, SimulateArgs> = {
     const q = writeQdqModel(model, cache.scales, argv.out, argv.placement as PlacementPolicy);
     process.stdout.write(`${argv.out}: ${q.quantized.length} activation Q/DQ pairs, ${q.weights.length} per-channel int8 weights, from ${cache.algorithm} cache (TRT ${cache.version}, ${match.matched} of ${cache.scales.size} entries name model tensors)\n`);
     const w = missingWarning(q, argv.cache);
-    if (w) process.stderr.write(`${w}\n`);
+    if (w) log.warn(w);
   },
 };
