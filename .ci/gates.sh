@@ -4,6 +4,8 @@
 #   lint       biome, recommended rules (project exceptions in biome.json, with reasons)
 #   package    publint --strict: main/types/exports point at what npm pack ships
 #   cxx-format clang-format --dry-run -Werror over the C++ of native/, cuda/ headers and test/trt-standin (not .cu: clang-format 14 breaks <<<>>> launches)
+#   dead-code  knip (knip.json): no unused file, dependency or export; --production too, so that code
+#              only tests call fails (a unit-tested helper used in its own module is tagged @internal)
 #   mutation   Stryker over the modules listed in stryker.config.json, break threshold 85%
 # Prints one line per gate, then "gates-total: P passed, F failed".
 set -uo pipefail
@@ -18,6 +20,7 @@ mkdir -p test-artifacts
 gate deps npx depcruise src --config .dependency-cruiser.cjs --output-type err
 gate lint npx biome lint
 gate package npx publint --strict
+gate dead-code bash -c 'npx knip && npx knip --production'
 if ! command -v clang-format >/dev/null 2>&1; then
   (apt-get install -y -qq clang-format || (apt-get update -qq && apt-get install -y -qq clang-format)) >/dev/null 2>&1
 fi

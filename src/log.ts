@@ -21,7 +21,7 @@ export interface Logger {
 }
 
 /** A logger writing whole lines to `write` (stderr by default). */
-export function createLogger(write: (text: string) => void = (t) => process.stderr.write(t), verbosity: Verbosity = 'normal'): Logger {
+function createLogger(write: (text: string) => void = (t) => process.stderr.write(t), verbosity: Verbosity = 'normal'): Logger {
   let level = verbosity;
   const at = (min: Verbosity) => (line: string) => { if (RANK[level] >= RANK[min]) write(`${line}\n`); };
   return {

@@ -24,7 +24,7 @@ export interface EmitOptions {
 }
 
 /** The terminal body: per-candidate tables, or summaries plus one side-by-side table for ≥ 2 candidates. */
-export function renderBody(report: Report, opt: EmitOptions): string {
+function renderBody(report: Report, opt: EmitOptions): string {
   const summaries = () => report.candidates.map((c) => renderSummary(c, report, opt.table.color)).join('\n\n');
   if (opt.quiet) return summaries();
   if (report.candidates.length >= 2) return `${summaries()}\n\n${renderCandidatesTable(report, opt.table)}`;

@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       // One line whatever the message carries (names read from broken files may hold newlines,
       // escapes or megabytes): escaped, and shortened in the middle.
       process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);
-      return 2;
+      return e.exitCode;
     }
     if (e instanceof GateFailure || e instanceof BackendError) {
       process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);

@@ -40,7 +40,7 @@ export function inputOptions<T>(y: Argv<T>, opt: { maxImages?: number } = {}) {
     .option('strict-inputs', { type: 'boolean', default: false, describe: 'refuse files in an input folder that are not images or .npy instead of skipping them', group: 'Inputs:' });
 }
 
-/** --imgsz N or H,W (also HxW). */
+/** --imgsz N or H,W (also HxW). @internal */
 export function toImageSize(a: Args): ImageSize | undefined {
   const v = a.imgsz;
   if (v === undefined) return undefined;
@@ -50,6 +50,7 @@ export function toImageSize(a: Args): ImageSize | undefined {
   return { height: n[0]!, width: n[n.length - 1]! };
 }
 
+/** @internal */
 export function toPreprocess(a: Args): ImagePreprocess {
   const base: ImagePreprocess = a.preset ? PRESETS[a.preset as PresetName] : YOLO_PREPROCESS;
   const mean = numberListFlag(a, 'mean', [1, 3]);

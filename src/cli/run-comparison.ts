@@ -27,7 +27,7 @@ async function openSource(file: string): Promise<{ model: OnnxModel; engine?: En
 }
 
 /** One line for each engine that exposes only its outputs: what a per-layer comparison needs. */
-export function plainEngineNote(e: EngineModel): string {
+function plainEngineNote(e: EngineModel): string {
   return `note: ${e.enginePath} exposes only its outputs (no layer map beside it); for a per-layer comparison, build it with \`trt-diff build <model.onnx> -o ${e.enginePath}\` from the ONNX model, with the same TensorRT version and flags`;
 }
 

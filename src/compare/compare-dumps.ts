@@ -12,10 +12,6 @@ import type { CandidateResult, ComparisonResult, TensorRecord } from './compare-
  * carry no input ids). Candidates are indexed first (keys only), then the reference is streamed and
  * each partner read by random access: memory stays bounded by one tensor per side.
  */
-export async function compareDumps(refFile: string, testFile: string): Promise<ComparisonResult> {
-  return compareSourceFiles(refFile, [testFile]);
-}
-
 export async function compareSourceFiles(refFile: string, testFiles: readonly string[]): Promise<ComparisonResult> {
   const opened: TensorSource[] = [];
   try {
@@ -37,7 +33,7 @@ interface CandidateState {
   testNames: Set<string>;
 }
 
-export async function compareSources(ref: TensorSource, tests: readonly TensorSource[]): Promise<ComparisonResult> {
+async function compareSources(ref: TensorSource, tests: readonly TensorSource[]): Promise<ComparisonResult> {
   const t0 = performance.now();
   const cands: CandidateState[] = [];
   for (const source of tests) {

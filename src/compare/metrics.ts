@@ -15,7 +15,7 @@ export type { MetricAccumulator };
  */
 
 /** Floor of the denominator of the relative error, so that near-zero references do not explode. */
-export const REL_EPS = 1e-6;
+const REL_EPS = 1e-6;
 
 export interface TensorMetrics {
   count: number;
@@ -163,11 +163,6 @@ export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Ten
     return mergeAccumulators(acc, native(a, b));
   }
   return accumulateArrays(acc, asNumbers(ref), asNumbers(test));
-}
-
-/** Which pass accumulateTensors uses for large float32 tensors (reported in `inspect`/bench). */
-export function metricPassKind(): 'native' | 'typescript' {
-  return nativeFastPath('compareF32') ? 'native' : 'typescript';
 }
 
 function asNumbers(t: Tensor): NumArray {

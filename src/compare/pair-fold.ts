@@ -3,7 +3,7 @@ import { isFloatDType } from '../tensor/dtype.js';
 import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
 
 /** Why a tensor pair cannot be compared (not both floating point, element counts differ), or undefined. */
-export function pairProblem(ref: Tensor, test: Tensor): string | undefined {
+function pairProblem(ref: Tensor, test: Tensor): string | undefined {
   if (!isFloatDType(ref.dtype) || !isFloatDType(test.dtype)) return `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`;
   if (ref.data.length !== test.data.length) return `shapes differ: [${ref.shape}] vs [${test.shape}]`;
   return undefined;

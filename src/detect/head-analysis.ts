@@ -20,8 +20,8 @@ import { classLabel, classNames } from './class-names.js';
 import type { Detection } from './boxes.js';
 import { log } from '../log.js';
 
-export const TOP_K = 100;
-export const MATCH_IOU = 0.5;
+const TOP_K = 100;
+const MATCH_IOU = 0.5;
 
 /** `report.candidates[k].analyses.head` (docs/detection.md). */
 export type HeadAnalysisResult =
@@ -66,14 +66,14 @@ function parseHeadOptions(args: Readonly<Record<string, unknown>>): HeadOptions 
 }
 
 /** Ultralytics .engine metadata of a detector: its head layout, so the verdict works without a graph. */
-export function headFromMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
+function headFromMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
   const names = metadata?.['names'];
   if (metadata?.['task'] !== 'detect' || !names || typeof names !== 'object') return undefined;
   return `boxes=0:4,scores=4:${4 + Object.keys(names).length}`;
 }
 
 /** The head of the FP32 model (the one every row is named after), or a note saying why there is none. */
-export function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
+function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
   const lg = buildLogicalGraph(fp32.proto.graph!);
   let head: DetectorHead | null;
   try {
@@ -190,7 +190,7 @@ export const headAnalysis: Analysis<HeadOptions> = {
 const f3 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
 
 /** The verdict, its evidence and the branch table, shown above candidate k's per-layer table. */
-export function renderHead(report: Report, k: number, color: boolean): string[] {
+function renderHead(report: Report, k: number, color: boolean): string[] {
   const c = report.candidates[k]!;
   const res = c.analyses.head as HeadAnalysisResult | undefined;
   if (!res) return [];

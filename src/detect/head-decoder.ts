@@ -14,7 +14,7 @@ const SIZED = new Set(['cxcywh-norm', 'xyxy-norm', 'grid', 'priors', 'fastestdet
  * Network input size of a sample: the letterbox of an image input, else the last two dims of the
  * first 4-D feed ([N, C, H, W]).
  */
-export function inputSizeOf(sample: Sample): InputSize | null {
+function inputSizeOf(sample: Sample): InputSize | null {
   const lb = sample.image?.letterbox;
   if (lb) return { width: lb.width, height: lb.height };
   const t = Object.values(sample.feeds).find((f) => f.shape.length === 4);

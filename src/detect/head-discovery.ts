@@ -178,7 +178,7 @@ function channelAxis(lg: LogicalGraph, out: string, l: DetectorLayout): { axis: 
 }
 
 /** The roots of each branch: the tensors that wrote its channels of the output(s). */
-export function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchKind, string[]> {
+function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchKind, string[]> {
   const roots: Record<BranchKind, string[]> = { box: [], class: [], objectness: [] };
   const add = (k: BranchKind, t: string) => { if (!roots[k].includes(t)) roots[k].push(t); };
   const outputs = l.boxOutput === l.scoreOutput ? [l.scoreOutput] : [l.boxOutput, l.scoreOutput];
@@ -200,7 +200,7 @@ export function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchK
 }
 
 /** Label every activation given the roots of each branch (see HeadLabel). */
-export function labelTensors(lg: LogicalGraph, roots: Record<BranchKind, readonly string[]>): { labels: Map<string, HeadLabel>; trunkEnd: string | null } {
+function labelTensors(lg: LogicalGraph, roots: Record<BranchKind, readonly string[]>): { labels: Map<string, HeadLabel>; trunkEnd: string | null } {
   const present = BRANCHES.filter((k) => roots[k].length > 0);
   const up = new Map(present.map((k) => {
     const s = new Set<string>();

@@ -17,13 +17,13 @@ export interface ChannelRange {
  *   priors                – SSD/RetinaNet deltas (dx, dy, dw, dh) against priors (cx, cy, w, h normalised) and variances;
  *   fastestdet            – one cell per anchor of an [1, C, H, W] map: cx = (gx + tanh(tx)) / W, w = sigmoid(tw), normalised.
  */
-export const BOX_FORMATS = ['xywh', 'xyxy', 'cxcywh-norm', 'xyxy-norm', 'grid', 'priors', 'fastestdet'] as const;
+const BOX_FORMATS = ['xywh', 'xyxy', 'cxcywh-norm', 'xyxy-norm', 'grid', 'priors', 'fastestdet'] as const;
 export type BoxFormat = (typeof BOX_FORMATS)[number];
 /** What turns the score channels into probabilities: nothing (already probabilities), sigmoid, or softmax over the score channels. */
-export const ACTIVATIONS = ['none', 'sigmoid', 'softmax'] as const;
+const ACTIVATIONS = ['none', 'sigmoid', 'softmax'] as const;
 export type ScoreActivation = (typeof ACTIVATIONS)[number];
 /** How objectness and class probability make the detection score: obj·cls (YOLOv5/X) or obj^0.6·cls^0.4 (FastestDet). */
-export const COMBINES = ['mul', 'fastestdet'] as const;
+const COMBINES = ['mul', 'fastestdet'] as const;
 export type ScoreCombine = (typeof COMBINES)[number];
 
 /**
@@ -99,7 +99,7 @@ export type HeadSpec =
 
 const RANGE = /^(-?\d*):(-?\d*)$/;
 
-export function parseRange(v: string): ChannelRange | null {
+function parseRange(v: string): ChannelRange | null {
   const m = RANGE.exec(v.trim());
   if (!m) return null;
   const start = m[1] === '' ? 0 : Number(m[1]);

@@ -7,7 +7,7 @@ import type { GroundTruthBox, XYWH } from './coco-map.js';
 export interface LabelBox { cls: number; bbox: XYWH }
 
 /** The label file of an image: <labels>/<image stem>.txt (Ultralytics' images/ ↔ labels/ convention). */
-export function labelFileFor(labelsDir: string, imageFile: string): string {
+function labelFileFor(labelsDir: string, imageFile: string): string {
   return path.join(labelsDir, `${path.parse(imageFile).name}.txt`);
 }
 
@@ -15,7 +15,7 @@ export function labelFileFor(labelsDir: string, imageFile: string): string {
  * YOLO labels (`class cx cy w h`, normalised 0-1) of one image as pixel [x, y, w, h] boxes. A
  * missing file means an image with no objects (Ultralytics treats it as background).
  */
-export function readYoloLabels(file: string, width: number, height: number): LabelBox[] {
+function readYoloLabels(file: string, width: number, height: number): LabelBox[] {
   if (!fs.existsSync(file)) return [];
   const out: LabelBox[] = [];
   for (const [k, raw] of readInputText(file).split(/\r?\n/).entries()) {

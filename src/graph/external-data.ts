@@ -22,7 +22,7 @@ interface LoadedModel {
  * must be exactly what the initializer's dims and data type need.
  */
 
-export function isExternal(t: TensorProto): boolean {
+function isExternal(t: TensorProto): boolean {
   return t.dataLocation === TensorProto_DataLocation.EXTERNAL;
 }
 
@@ -34,7 +34,7 @@ function byteCount(s: string | undefined): number | undefined {
 }
 
 /** Real path of `location` if it lies inside the real model folder; else a UserError naming the model. */
-export function sandboxedDataPath(modelFile: string, location: string, tensor: string): string {
+function sandboxedDataPath(modelFile: string, location: string, tensor: string): string {
   const refuse = (why: string) => new UserError(`initializer ${tensor}: external data location "${location}" ${why}; ONNX Runtime refuses it too`, modelFile);
   if (location.includes('\0')) throw refuse('holds a NUL character');
   if (path.isAbsolute(location) || /^[A-Za-z]:[\\/]/.test(location)) throw refuse('is an absolute path (it must be relative to the model folder)');

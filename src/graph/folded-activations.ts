@@ -18,7 +18,7 @@ import type { LogicalTensor } from './qdq.js';
  * reads is F (the op's raw output, before the clamp). Pairing uses this to compare like with like,
  * and float fallback to put the activation back when it removes the Q/DQ that held it.
  */
-export const FOLDABLE_ACTIVATIONS = new Set(['Relu', 'Clip']);
+const FOLDABLE_ACTIVATIONS = new Set(['Relu', 'Clip']);
 
 /** One FP32 activation chain F → act → … → L, each intermediate read by the next link only. */
 export interface ActivationChain {
@@ -57,7 +57,7 @@ export function activationChains(g: GraphIndex): Map<string, ActivationChain> {
 }
 
 /** The float op type a QOperator op computes (QLinearConv → Conv, QGemm → Gemm). */
-export function floatOpType(opType: string): string {
+function floatOpType(opType: string): string {
   if (opType.startsWith('QLinear')) return opType.slice('QLinear'.length);
   if (opType === 'QGemm') return 'Gemm';
   return opType;

@@ -60,6 +60,7 @@ export function indexGraph(graph: GraphProto): GraphIndex {
  * Kahn's algorithm; among ready nodes the one earliest in the file goes first, so an already
  * sorted graph keeps its order. Nodes that can never run (cycles, missing inputs) keep file order
  * at the end rather than vanishing: the runtime will report them.
+ * @internal
  */
 export function topologicalSort(nodes: readonly NodeProto[], available: Set<string>): NodeProto[] {
   const have = new Set(available);

@@ -15,6 +15,7 @@ export interface MarkResult {
 /**
  * Make the given tensors graph outputs. Only the name is given: ONNX Runtime infers type and shape
  * from the graph. Tensors that are already outputs are not duplicated.
+ * @internal
  */
 export function markOutputs(proto: ModelProto, names: readonly string[]): ModelProto {
   const graph = proto.graph!;

@@ -58,8 +58,6 @@ export function saveModel(proto: ModelProto, file: string): void {
   writeFileAtomic(file, serializeModel(proto));
 }
 
-export { hasExternalData, inlineExternalData };
-
 /** SHA-256 of a file, read in 1 MiB chunks (models and engines can be large). */
 export function fileSha256(file: string): string {
   const h = crypto.createHash('sha256');

@@ -43,6 +43,7 @@ const SUFFIXES = [
   '_dequantized', '_quantized', '_dq', '_q',
 ];
 
+/** @internal */
 export function stripQdqSuffix(name: string): string {
   for (const s of SUFFIXES) if (name.endsWith(s)) return name.slice(0, -s.length);
   return name;

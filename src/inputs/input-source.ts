@@ -20,7 +20,7 @@ export interface Sample {
 /** Spatial size for inputs whose H/W are symbolic. */
 export interface ImageSize { height: number; width: number }
 
-export const DEFAULT_IMGSZ: ImageSize = { height: 640, width: 640 };
+const DEFAULT_IMGSZ: ImageSize = { height: 640, width: 640 };
 
 export interface InputOptions {
   preprocess?: ImagePreprocess;
@@ -36,7 +36,7 @@ export interface InputOptions {
  * Concrete input shapes: symbolic spatial dims (H, W of a rank-4 image input in the preprocess
  * layout; the last two dims of rank 3) become `imgsz`, every other symbolic dim 1.
  */
-export function concreteShape(info: TensorInfo, imgsz: ImageSize = DEFAULT_IMGSZ, layout: ImagePreprocess['layout'] = 'nchw'): number[] {
+function concreteShape(info: TensorInfo, imgsz: ImageSize = DEFAULT_IMGSZ, layout: ImagePreprocess['layout'] = 'nchw'): number[] {
   const spatial = spatialAxes(info.shape.length, layout);
   return info.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : i === spatial[0] ? imgsz.height : i === spatial[1] ? imgsz.width : 1));
 }

@@ -74,7 +74,7 @@ export function isConstant(s: InputSource): boolean {
   return s.kind === 'random' || s.kind === 'const';
 }
 
-export function isSampleFile(f: string): boolean {
+function isSampleFile(f: string): boolean {
   const ext = path.extname(f).toLowerCase();
   return ext === '.npy' || IMAGE_EXTENSIONS.includes(ext);
 }

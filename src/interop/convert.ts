@@ -17,7 +17,7 @@ export interface RunnerInput {
   pairNames?: boolean;
 }
 
-export function runnerName(s: TensorSource): string {
+function runnerName(s: TensorSource): string {
   if (s.metadata.runner) return s.metadata.runner;
   return `trt-diff-${s.metadata.role ?? 'run'}-${path.basename(s.metadata.model ?? s.file)}`;
 }
@@ -47,7 +47,7 @@ export async function writePolygraphyJson(inputs: readonly RunnerInput[], out: s
 }
 
 /** One run (an Arrow dump or one runner of a RunResults file) into an Arrow dump. */
-export async function writeArrowDump(source: TensorSource, out: string): Promise<number> {
+async function writeArrowDump(source: TensorSource, out: string): Promise<number> {
   const md = source.metadata;
   const { ArrowDumpWriter } = await import('../dump/arrow-dump-writer.js'); // loaded on first use (apache-arrow)
   const w = ArrowDumpWriter.open(out, { ...md, role: md.role ?? 'run', model: md.model ?? source.file, backend: md.backend ?? source.format, convertedFrom: path.basename(source.file) });

@@ -125,8 +125,8 @@ function expect(r: ByteReader, ch: string): void {
  * names) are decoded into memory and printed, so they are limited; nesting is limited so that a
  * file of a million '[' fails with a message rather than a stack overflow.
  */
-export const MAX_KEY_BYTES = 4096;
-export const MAX_DEPTH = 64;
+const MAX_KEY_BYTES = 4096;
+const MAX_DEPTH = 64;
 
 function parseValue(r: ByteReader, inlineMax: number, depth = 0): LazyJson {
   skipWs(r);

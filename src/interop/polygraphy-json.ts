@@ -22,8 +22,8 @@ import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
  * adds "trt_diff_sample" (the input's id) to each IterationResult: Polygraphy's decoder reads only
  * the keys it knows, so the file stays loadable by RunResults.load.
  */
-export const TYPE_MARKER = 'polygraphy_class';
-export const SAMPLE_KEY = 'trt_diff_sample';
+const TYPE_MARKER = 'polygraphy_class';
+const SAMPLE_KEY = 'trt_diff_sample';
 
 interface StoredTensor {
   name: string;

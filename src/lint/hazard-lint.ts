@@ -9,7 +9,7 @@ import type { CalibrationCache } from '../quant/calibration-cache.js';
 import { buildLogicalGraph, type LogicalGraph } from '../detect/logical-graph.js';
 
 export type Severity = 'error' | 'warning' | 'info';
-export const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
+const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
 
 export interface Finding {
   severity: Severity;

@@ -62,7 +62,7 @@ export interface FallbackSearchResult {
 }
 
 /** The Q/DQ model with the given ops in float (float-fallback.ts), ready to save or run. */
-export function fallbackModel(int8: OnnxModel, s: QdqStructure, ops: readonly QuantOp[], weights: 'fp32' | 'dequantized', fp32?: OnnxModel): ModelProto {
+function fallbackModel(int8: OnnxModel, s: QdqStructure, ops: readonly QuantOp[], weights: 'fp32' | 'dequantized', fp32?: OnnxModel): ModelProto {
   return rewriteQdq(int8.proto, s, fallbackPolicy(new Set(ops.map((o) => o.index))), { weights, fp32 });
 }
 

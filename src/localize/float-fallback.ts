@@ -57,7 +57,7 @@ export interface RewriteOptions {
 const foldedCache = new WeakMap<QdqStructure, { fp32: OnnxModel; bySource: Map<string, ActivationChain> }>();
 
 /** Activation-pair source (the float the QuantizeLinear reads) → the FP32 chain folded into that Q/DQ. */
-export function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxModel): Map<string, ActivationChain> {
+function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxModel): Map<string, ActivationChain> {
   const hit = foldedCache.get(s);
   if (hit && hit.fp32 === fp32) return hit.bySource;
   const pairing = pairModels(fp32, { path: '', proto: model });
@@ -203,7 +203,7 @@ class NameSet {
 }
 
 /** float32 initializer = (q − zero_point) · scale of a DequantizeLinear over an initializer, per-tensor or per-axis. */
-export function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqStructure, dqOut: string): TensorProto | undefined {
+function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqStructure, dqOut: string): TensorProto | undefined {
   const p = s.index.producer.get(dqOut);
   const dq = p === undefined ? undefined : s.index.nodes[p];
   if (!dq || dq.opType !== 'DequantizeLinear') return undefined;
@@ -233,6 +233,7 @@ function stripSuffix(name: string): string {
   return name.replace(/_DequantizeLinear_Output$|_dequantized$/, '');
 }
 
+/** @internal */
 export function floatInitializer(name: string, shape: readonly number[], data: Float32Array): TensorProto {
   return create(TensorProtoSchema, {
     name, dataType: 1, dims: shape.map((d) => BigInt(d)),

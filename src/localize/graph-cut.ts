@@ -23,7 +23,7 @@ export interface CutModel {
   fetch: Map<string, string>;
 }
 
-export const LOCAL_SUFFIX = '__local';
+const LOCAL_SUFFIX = '__local';
 
 /**
  * @param pairs the FP32↔INT8 pairing of the two models

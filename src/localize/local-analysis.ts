@@ -126,7 +126,7 @@ async function finishLocal(report: Report, ctx: AnalysisContext, measure: () => 
 }
 
 /** local − accumulated SQNR: how many dB of this tensor's error came from upstream. */
-export function amplificationDb(localDb: number, accumulatedDb: number): number {
+function amplificationDb(localDb: number, accumulatedDb: number): number {
   if (localDb === accumulatedDb) return 0; // both +inf: no error anywhere
   return localDb - accumulatedDb;
 }

@@ -50,11 +50,6 @@ export class LocalErrorEngine {
     return new LocalErrorEngine(groups);
   }
 
-  /** Logical tensors whose local error is measured. */
-  measured(): string[] {
-    return this.groups.flatMap((g) => [...g.cut.fetch.values()]);
-  }
-
   /** One sample: every group run on the FP32 values the provider gives; returns this sample's metrics. */
   async accumulate(sample: Sample, fp32: Fp32Provider): Promise<Map<string, TensorMetrics>> {
     const perSample = new Map<string, TensorMetrics>();

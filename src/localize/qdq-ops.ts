@@ -52,10 +52,11 @@ export interface QdqStructure {
 
 const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear']);
 
-export function isComputeNode(n: NodeProto): boolean {
+function isComputeNode(n: NodeProto): boolean {
   return !QDQ.has(n.opType) && n.opType !== 'Constant';
 }
 
+/** @internal */
 export function qdqStructure(graph: GraphProto): QdqStructure {
   const g = indexGraph(graph);
   const position = new Map(graph.node.map((n, i) => [n, i]));

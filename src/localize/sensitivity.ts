@@ -64,7 +64,7 @@ export interface SensitivityResult {
   ms: number;
 }
 
-export function sensitivityOps(ops: readonly QuantOp[], scope: 'weighted' | 'all', filter?: RegExp): QuantOp[] {
+function sensitivityOps(ops: readonly QuantOp[], scope: 'weighted' | 'all', filter?: RegExp): QuantOp[] {
   return ops.filter((op) => (scope === 'all' || op.weightInputs.length > 0) && (!filter || filter.test(op.name) || filter.test(op.opType)));
 }
 

@@ -19,7 +19,7 @@ export interface EngineLayer {
 
 const ONNX_LAYER = /^\[ONNX Layer: (.*)\]$/s;
 
-/** ONNX node names in one layer's Metadata string. */
+/** ONNX node names in one layer's Metadata string. @internal */
 export function onnxNodesOfMetadata(metadata: string): string[] {
   const nodes: string[] = [];
   for (const entry of metadata.split(/[\x1E\x1F]/)) {

@@ -16,7 +16,6 @@ import { listSamples, shuffledFirst } from './sample-order.js';
 import { scaleMovement, type ScaleMovement } from './scale-movement.js';
 import { combinationLabel, type Combination, type SweepPlan } from './sweep-spec.js';
 
-export { parseSweep } from './sweep-spec.js';
 
 /**
  * `trt-diff calibrate --sweep`: how scales and output error move with calibration batch size, set

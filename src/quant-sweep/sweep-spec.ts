@@ -6,7 +6,7 @@ import { parseCalibrator, type CalibratorName } from '../quant/calibrators.js';
  * combination of the values (cartesian product) is one calibration; axes not swept keep the value
  * of the ordinary calibrate flag (--batch, --max-images, --calibrator; no seed = file order).
  */
-export const SWEEP_AXES = ['batch', 'images', 'calibrator', 'seed'] as const;
+const SWEEP_AXES = ['batch', 'images', 'calibrator', 'seed'] as const;
 export type SweepAxis = (typeof SWEEP_AXES)[number];
 
 export interface Combination {
@@ -65,7 +65,7 @@ function parseValue(axis: SweepAxis, s: string, flag: string): number | string {
 }
 
 /** Cartesian product, first axis outermost (slowest), last axis fastest. */
-export function cartesian(axes: readonly SweepAxisValues[], base: Omit<Combination, 'seed'>): Combination[] {
+function cartesian(axes: readonly SweepAxisValues[], base: Omit<Combination, 'seed'>): Combination[] {
   let out: Combination[] = [{ ...base }];
   for (const { axis, values } of axes) {
     out = out.flatMap((c) => values.map((v) => ({ ...c, [axis]: v }) as Combination));

@@ -207,13 +207,13 @@ function statsOf(all: Map<string, TensorStats>, t: { name: string; shape: readon
   return s;
 }
 
-/** Fold min, max and max|x| of the finite elements; returns this tensor's own max|x|. */
+/** Fold min, max and max|x| of the finite elements; returns this tensor's own max|x|. @internal */
 export function foldMinMax(s: TensorStats, data: ArrayLike<number>): number {
   return foldRange(s, finiteRange(data), data.length);
 }
 
 /** Fold a tensor's in-runtime min/max (all of its elements finite); same result as foldMinMax on its data. */
-export function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
+function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
   const count = numel(r.shape);
   if (count > 0) foldRange(s, { min: r.min, max: r.max, nonFinite: 0 }, count); // an empty reduction's values mean nothing
 }

@@ -50,7 +50,7 @@ export interface CalibratorsReport {
  * Fraction of the values counted in `s` whose |x| exceeds `amax`, read off the 'grow' histogram
  * (values inside the bin holding amax are taken as evenly spread over it). null without histogram.
  */
-export function clippedFraction(s: TensorStats, amax: number): number | null {
+function clippedFraction(s: TensorStats, amax: number): number | null {
   if (amax >= s.absMax) return 0;
   const h = s.histograms.grow;
   if (!h) return null;

@@ -80,7 +80,7 @@ interface ReductionOutputs { name: string; min: string; max: string; shape: stri
  * The model with ReduceMin/ReduceMax/Shape/probe nodes appended for each name (no axes: every
  * opset reduces over all axes then; keepdims=0 gives scalars). The original graph is untouched.
  */
-export function withReductions(proto: ModelProto, names: readonly string[]): { proto: ModelProto; outputs: ReductionOutputs[] } {
+function withReductions(proto: ModelProto, names: readonly string[]): { proto: ModelProto; outputs: ReductionOutputs[] } {
   const graph = proto.graph!;
   const taken = new Set<string>([...graph.input, ...graph.output, ...graph.valueInfo].map((v) => v.name));
   for (const n of graph.node) for (const o of [...n.input, ...n.output]) taken.add(o);

@@ -20,7 +20,7 @@ import { intAttr, makeNode } from '../graph/node-builder.js';
  * model cannot use), so they are left alone. Models below opset 11 are refused: too many operators
  * changed (Slice, Pad, Clip, Resize, Upsample) to convert safely here.
  */
-export const QDQ_MIN_OPSET = 13;
+const QDQ_MIN_OPSET = 13;
 /** ONNX IR version 7 is the first that may declare opset 13. */
 const MIN_IR_FOR_OPSET_13 = 7n;
 
@@ -31,6 +31,7 @@ export interface UpgradeResult {
   converted: { op: string; node: string; change: string }[];
 }
 
+/** @internal */
 export function defaultOpset(proto: ModelProto): number {
   const e = proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   return e ? Number(e.version) : 1;

@@ -13,7 +13,7 @@ import { indexGraph } from '../graph/graph-index.js';
  * tensors are grouped with union-find and every group takes one amax: the max over its members,
  * not counting pooling outputs, which inherit rather than contribute.
  */
-export const POOL_OPS = new Set(['MaxPool', 'AveragePool']);
+const POOL_OPS = new Set(['MaxPool', 'AveragePool']);
 
 export function applyScaleRules(amax: ReadonlyMap<string, number>, graph: GraphProto): Map<string, number> {
   const g = indexGraph(graph);

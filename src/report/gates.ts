@@ -48,6 +48,7 @@ const METRICS: Record<MetricName, { label: string; read: (m: TensorMetrics) => n
 
 const METRIC_RE = /^\s*([a-z]+)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|inf|-inf)\s*(?:@\s*(.+?))?\s*$/i;
 
+/** @internal */
 export function parseGate(text: string): Gate {
   const t = text.trim();
   const lower = t.toLowerCase();
@@ -74,10 +75,8 @@ export function parseGates(texts: readonly string[]): Gate[] {
  * (`analyses.head.verdict`), else "ok" without a first divergence and "diverged" with one.
  */
 export function verdictOf(c: CandidateReport): string {
-  const head = c.analyses.head as { verdict?: unknown } | undefined;
-  if (head && typeof head.verdict === 'string') return head.verdict.toLowerCase();
   // The detection-head analysis (src/detect/verdict.ts) writes {verdict: 'ok' | 'classness collapse' | 'box drift' | 'objectness collapse' | several joined with ' + ', ...}.
-  const v = head?.verdict as { verdict?: unknown } | null | undefined;
+  const v = (c.analyses.head as { verdict?: { verdict?: unknown } | null } | undefined)?.verdict;
   if (v && typeof v.verdict === 'string') return v.verdict.toLowerCase();
   return c.firstDivergence || c.accumulation ? 'diverged' : 'ok';
 }

@@ -4,7 +4,7 @@ import { HistogramCollector, HIST_BINS, type HistogramData } from './tensor-hist
 import { QuantRanges, type QuantRange } from './quant-range.js';
 
 /** How many of the worst tensors (lowest SQNR) the HTML report shows histograms for. */
-export const HISTOGRAM_TENSORS = 12;
+const HISTOGRAM_TENSORS = 12;
 
 export interface TensorHistogram extends HistogramData {
   sqnrDb: number;

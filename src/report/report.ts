@@ -2,7 +2,7 @@ import type { ComparisonResult, CandidateResult, ModelInfo, TensorRecord } from 
 import type { Coverage } from '../compare/coverage.js';
 import { DEFAULT_DIVERGENCE, accumulation, firstDivergence, inputDrops, type Accumulation, type Divergence, type DivergenceOptions } from '../analysis/first-divergence.js';
 
-export const TOOL_VERSION = '0.1.0';
+const TOOL_VERSION = '0.1.0';
 
 /** A table row: the record plus where its error comes from. */
 export interface ReportRow extends TensorRecord {

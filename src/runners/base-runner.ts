@@ -73,7 +73,7 @@ const fmt = (dtype: string, shape: readonly (number | string)[]) => `${dtype}[${
  * and a symbolic dim must take one value across all inputs (e.g. "batch"). One UserError naming the
  * model and the input otherwise.
  */
-export function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record<string, Tensor>>, source: string): void {
+function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record<string, Tensor>>, source: string): void {
   const declared = new Set(inputs.map((i) => i.name));
   const extra = Object.keys(feeds).filter((n) => !declared.has(n));
   if (extra.length > 0) throw new UserError(`feed ${extra.join(', ')} is not an input of the model (inputs: ${[...declared].join(', ')})`, source);

@@ -60,7 +60,7 @@ export function parseShapes(specs: readonly string[]): Record<string, number[]> 
 }
 
 /** Every dynamic input needs a shape; names that are not inputs are refused. One UserError otherwise. */
-export function checkInputShapes(model: OnnxModel, shapes: Record<string, number[]>): void {
+function checkInputShapes(model: OnnxModel, shapes: Record<string, number[]>): void {
   const g = model.proto.graph!;
   const init = new Set(g.initializer.map((t) => t.name));
   const inputs = g.input.filter((v) => !init.has(v.name));

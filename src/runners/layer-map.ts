@@ -29,7 +29,7 @@ export interface LayerMap {
 
 const FORMAT = 'trt-diff-layer-map/1';
 
-export function layerMapPath(enginePath: string): string {
+function layerMapPath(enginePath: string): string {
   return `${enginePath}.layers.json`;
 }
 

@@ -33,8 +33,6 @@ const BY_ONNX = new Map<number, DType>(
   (Object.entries(TABLE) as [DType, DTypeInfo][]).map(([k, v]) => [v.onnx, k]),
 );
 
-export const ALL_DTYPES = Object.keys(TABLE) as DType[];
-
 export function isDType(s: string): s is DType {
   return Object.hasOwn(TABLE, s);
 }

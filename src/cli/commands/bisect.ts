@@ -23,7 +23,7 @@ interface BisectArgs {
   [k: string]: unknown;
 }
 
-export function bisectBuilder<T>(y: Argv<T>) {
+function bisectBuilder<T>(y: Argv<T>) {
   return jsonOption(maxMemoryOption(threadsOption(scoreChannelsOption(int8Option(inputOptions(y)
     .option('fp32', { type: 'string', demandOption: true, describe: 'FP32 reference model (.onnx)' }),
   'Q/DQ INT8 model(s) to fix (.onnx; repeat to search each in turn)'),
@@ -37,7 +37,7 @@ export function bisectBuilder<T>(y: Argv<T>) {
     .option('rank', { choices: ['local', 'order'] as const, default: 'local' as const, describe: 'search order: local error (worst first) or graph order' });
 }
 
-export function renderBisect(r: FallbackSearchResult, color: boolean): string {
+function renderBisect(r: FallbackSearchResult, color: boolean): string {
   const v = (x: number) => (r.target.includes('sqnr') ? `${fmtDb(x)} dB` : x.toFixed(r.target.startsWith('cosine') ? 5 : 4));
   const lines = [ansi.bold(`bisect: ${r.target} on ${r.output}, ${r.images} image(s), ${r.quantizedOps} quantized ops, ${r.evaluations} evaluations`, color)];
   lines.push(`  INT8 as given: ${v(r.baseline)}${Number.isNaN(r.allFloat) ? '' : `   every op in float: ${v(r.allFloat)}`}`);

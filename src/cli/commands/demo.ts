@@ -6,9 +6,9 @@ import { parseRunOptions } from '../run-options.js';
 import { log } from '../../log.js';
 
 /** fixtures/ ships with the package: see fixtures/README.md for provenance. */
-export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
 
-export const DEMO = {
+const DEMO = {
   fp32: path.join(FIXTURES, 'yolov8n_fp32.onnx'),
   int8: path.join(FIXTURES, 'yolov8n_int8_ort_minmax_collapsed.onnx'),
   image: path.join(FIXTURES, 'bus.jpg'),

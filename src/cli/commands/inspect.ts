@@ -27,7 +27,7 @@ const isJsonWith = (f: string, key: string) => /\.json$/i.test(f) && new RegExp(
 
 /** Inspectors by file kind, tried in order; each writes its text through `write` (the dump listing row by row). */
 type Write = (text: string) => void;
-export const INSPECTORS: { kind: string; test: (file: string) => boolean; inspect: (file: string, write: Write) => Promise<void> }[] = [
+const INSPECTORS: { kind: string; test: (file: string) => boolean; inspect: (file: string, write: Write) => Promise<void> }[] = [
   { kind: 'dump (.arrow)', test: (f) => /\.(arrow|feather)$/i.test(f), inspect: inspectDump },
   { kind: 'model (.onnx)', test: (f) => /\.onnx$/i.test(f), inspect: async (f, w) => w(renderModelSummary(f, loadModel(f))) },
   { kind: 'TensorRT calibration cache', test: isCache, inspect: async (f, w) => w(renderCacheSummary(f)) },
@@ -43,7 +43,7 @@ const dumpRow = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1
  * Metadata, then one line per tensor, written in chunks as the dump is read (never the whole
  * listing in memory), then the totals.
  */
-export async function inspectDump(file: string, write: Write): Promise<void> {
+async function inspectDump(file: string, write: Write): Promise<void> {
   const { openDump } = await import('../../dump/arrow-dump-reader.js'); // loaded on first use (apache-arrow)
   const dump = await openDump(file);
   write(termLines([file, ...Object.entries(dump.info.metadata).map(([k, v]) => `  ${k}: ${v}`)]));

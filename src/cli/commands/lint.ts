@@ -11,7 +11,7 @@ import { log } from '../../log.js';
 
 interface LintArgs { model: string; cache?: string; 'fail-on-hazard': boolean; [k: string]: unknown }
 
-export function formatFinding(f: Finding): string {
+function formatFinding(f: Finding): string {
   return termName(`${f.severity.padEnd(7)} ${f.rule.padEnd(12)} ${f.where}: ${f.message}`, 1000);
 }
 

@@ -31,7 +31,7 @@ export function runBuilder<T>(y: Argv<T>) {
     .option('shard', { type: 'string', describe: 'K/N: compare only samples i with i mod N = K-1 (with --partial; docs/scaling.md)', group: 'Scaling:' })
     .option('partial', { type: 'string', describe: 'write this shard\'s mergeable sums to FILE instead of a report (`trt-diff merge` joins them)', group: 'Scaling:' }))))));
 }
-/** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). */
+/** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). @internal */
 export async function runComparison(o: RunOptions): Promise<Report> {
   const workers = workerCount(o);
   if (workers > 1) return runWorkers(o, workers);

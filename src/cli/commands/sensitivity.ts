@@ -24,7 +24,7 @@ interface SensitivityArgs {
   [k: string]: unknown;
 }
 
-export function renderSensitivity(r: SensitivityResult, top: number, color: boolean): string {
+function renderSensitivity(r: SensitivityResult, top: number, color: boolean): string {
   const v = (x: number) => (r.metric.startsWith('cosine') ? x.toFixed(5) : fmtDb(x));
   const lines = [
     ansi.bold(`sensitivity: ${r.metric}, ${r.images} image(s), one op quantized at a time (${r.ops.length} ops, ${r.evaluations} evaluations, ${(r.ms / 1000).toFixed(1)} s)`, color),

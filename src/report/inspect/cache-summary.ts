@@ -3,14 +3,14 @@ import { fmtNum } from '../format.js';
 import { termLines } from '../terminal-text.js';
 
 /** amax (scale·127) above this is almost always a calibration bug (unbounded activations, bad data). */
-export const HUGE_RANGE = 1e4;
+const HUGE_RANGE = 1e4;
 /** amax below this quantizes nearly everything to zero. */
-export const TINY_RANGE = 1e-6;
+const TINY_RANGE = 1e-6;
 
 export interface CacheEntry { name: string; scale: number; range: number; problem?: string }
 
 /** Why a cache entry deserves a look: 0, Inf (TensorRT's "no range"), NaN, huge, tiny. */
-export function cacheProblem(scale: number): string | undefined {
+function cacheProblem(scale: number): string | undefined {
   if (Number.isNaN(scale)) return 'NaN scale';
   if (scale === Infinity || scale === -Infinity) return 'infinite scale (TensorRT: no range; the tensor stays in higher precision)';
   if (scale < 0) return 'negative scale';

@@ -47,6 +47,7 @@ function isDequantized(g: GraphIndex, name: string): boolean {
   return producerOf(g, name)?.opType === 'DequantizeLinear' && !isParameterPath(g, name);
 }
 
+/** @internal */
 export function summarizeModel(m: OnnxModel): ModelSummary {
   const g = indexGraph(m.proto.graph!);
   const ops = new Map<string, number>();
