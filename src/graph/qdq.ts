@@ -56,11 +56,13 @@ const parameterMemo = new WeakMap<GraphIndex, Map<string, boolean>>();
  * and anything computed from those alone (a bias Reshape, a scale product).
  */
 export function isParameterPath(g: GraphIndex, name: string): boolean {
+  // Stryker disable all: the memo saves time on deep graphs and stops cycles, which a valid (sorted) graph never has (equivalent)
   let memo = parameterMemo.get(g);
   if (!memo) parameterMemo.set(g, (memo = new Map()));
   const hit = memo.get(name);
   if (hit !== undefined) return hit;
   memo.set(name, false); // cycles (none in a valid graph) end as "not a parameter"
+  // Stryker restore all
   const v = parameterUncached(g, name);
   memo.set(name, v);
   return v;
