@@ -1,4 +1,4 @@
-import { GateFailure } from '../errors.js';
+import { GateFailure, at } from '../errors.js';
 import { writeJsonReport, reportToJson } from '../report/json-report.js';
 import type { Report } from '../report/report.js';
 import { renderReport, renderSummary, type TableOptions } from '../report/table.js';
@@ -35,7 +35,7 @@ export async function emitReport(report: Report, opt: EmitOptions, extra: (r: Re
   const gates = opt.outputs?.gates.length ? evaluateGates(report, opt.outputs.gates) : [];
   const toStdout = opt.json !== '-';
   const color = !!opt.table.color;
-  const gateLines = gateSummary(gates).map((l, i) => (gates[i]!.passed ? ansi.green(l, color) : ansi.red(l, color)));
+  const gateLines = gateSummary(gates).map((l, i) => (at(gates, i).passed ? ansi.green(l, color) : ansi.red(l, color)));
   if (toStdout) {
     process.stdout.write(`${[...extra(report), renderBody(report, opt), ...gateLines].join('\n')}\n`);
   } else {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BackendError, GateFailure, UserError } from '../errors.js';
+import { BackendError, GateFailure, UserError, at } from '../errors.js';
 import { loadNative } from '../native/addon.js';
 import { log } from '../log.js';
 import { guardTerminalStreams, termName } from '../report/terminal-text.js';
@@ -28,7 +28,7 @@ const COMMANDS = [run.command, compare.command, inspect.command, demo.command, c
 function normalizeStdoutDash(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i]!.startsWith('--') && !argv[i]!.includes('=') && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(argv[i]!);
+    if (at(argv, i).startsWith('--') && !at(argv, i).includes('=') && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(at(argv, i));
   }
   return out;
 }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import type { StartedAnalysis } from '../analysis/analysis.js';
 import { modelSha256 } from '../compare/compare-models.js';
 import { mergePartials, readPartial, toPartial, writePartial, type PartialRun } from '../compare/partial.js';
@@ -87,7 +87,7 @@ export async function reportFromParts(parts: { file: string; part: PartialRun }[
   const result = mergePartials(parts);
   const fp32 = openModel(o.fp32);
   const int8 = o.int8.map(openModel);
-  for (const [m, info] of [[fp32, result.fp32], ...int8.map((m, k) => [m, result.candidates[k]!.model] as const)] as const) {
+  for (const [m, info] of [[fp32, result.fp32], ...int8.map((m, k) => [m, at(result.candidates, k).model] as const)] as const) {
     if (modelSha256(m) !== info.sha256) throw new UserError(`changed since the partial runs compared it (sha256 differs): merge needs the same model files`, m.path);
   }
   const runs: StartedAnalysis[] = o.analyses.map((an) => ({ name: an.name, run: an.start({ fp32, int8, settings: o.settings }) }));

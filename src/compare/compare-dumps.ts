@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at, mustGet } from '../errors.js';
 import { openTensorSource, type TensorSource } from '../interop/tensor-source.js';
 import { finalize } from './metrics.js';
 import { PairFold } from './pair-fold.js';
@@ -16,7 +16,7 @@ export async function compareSourceFiles(refFile: string, testFiles: readonly st
   const opened: TensorSource[] = [];
   try {
     for (const f of [refFile, ...testFiles]) opened.push(await openTensorSource(f));
-    return await compareSources(opened[0]!, opened.slice(1));
+    return await compareSources(at(opened, 0), opened.slice(1));
   } finally {
     for (const s of opened) await s.close();
   }
@@ -71,7 +71,7 @@ async function compareSources(ref: TensorSource, tests: readonly TensorSource[])
       throw new UserError(`no tensor pairs with a tensor of ${ref.file} (names and ${c.bySample ? 'sample ids' : 'iteration indices'} must match)`, c.source.file);
     }
     const records: TensorRecord[] = [...c.fold.acc].map(([name, a]) => {
-      const m = meta.get(name)!;
+      const m = mustGet(meta, name);
       return {
         name, int8Name: c.int8Name.get(name) ?? name, opType: '', node: '', order: m.order, shape: m.shape, dtype: m.dtype,
         int8Kind: 'float', inputs: [], metrics: finalize(a), worst: c.fold.worst.get(name) ?? null,

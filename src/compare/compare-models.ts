@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
 import { dumpFileNames } from '../dump/dump-files.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
-import { UserError } from '../errors.js';
+import { UserError, mustGet, at } from '../errors.js';
 import { compareTensors, type MetricAccumulator, type TensorMetrics } from './metrics.js';
 import { PairFold } from './pair-fold.js';
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
@@ -159,14 +159,14 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   let fp32Runner: Runner;
   if (!budget) {
     // Sessions are created concurrently: model optimisation is most of the start-up time.
-    const [ref, ...opened] = await Promise.all([
+    const [ref, runners, plains] = await Promise.all([
       open(fp32, [...refActual.values()], 'fp32'),
-      ...cands.map((c) => open(c.model, markAll(c), 'int8')),
+      Promise.all(cands.map((c) => open(c.model, markAll(c), 'int8'))),
       // Only the shard holding the first sample (shard 1) runs the perturbation check.
-      ...cands.map((c) => (opt.noPerturbationCheck || (opt.shard?.index ?? 0) !== 0 ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
-    ]) as [Runner, ...(Runner | undefined)[]];
+      Promise.all(cands.map((c) => (opt.noPerturbationCheck || (opt.shard?.index ?? 0) !== 0 ? Promise.resolve(undefined) : open(c.model, [], 'int8')))),
+    ]);
     fp32Runner = ref;
-    cands.forEach((c, k) => { c.runner = opened[k]!; c.plain = opened[cands.length + k]; });
+    cands.forEach((c, k) => { c.runner = at(runners, k); c.plain = plains[k]; });
   } else {
     // With a budget, one session at a time, closed once described: the fetch groups get their own.
     fp32Runner = await open(fp32, [...refActual.values()], 'fp32');
@@ -189,7 +189,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   });
   const refDeclared = new Set(fp32Runner.describe().tensors.map((t) => t.name));
   const refFused = fusedNames(fp32Runner);
-  const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(refActual.get(n)!)));
+  const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(mustGet(refActual, n))));
   for (const c of cands) {
     const gone = c.pairing.pairs.filter((p) => refUndeclared.has(p.name));
     for (const p of gone) if (refFused.has(p.ref.actual) && !c.fold.skipped.has(p.name)) c.fold.skipped.set(p.name, FUSED_FP32);
@@ -209,7 +209,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   // Sizes the runtime knows statically plan the groups from the first sample on; others are learned.
   const known = staticSizes(fp32Runner.describe().tensors);
   const sizes = new Map<string, number>();
-  for (const n of refNames) { const b = known.get(refActual.get(n)!); if (b !== undefined) sizes.set(n, b); }
+  for (const n of refNames) { const b = known.get(mustGet(refActual, n)); if (b !== undefined) sizes.set(n, b); }
   try {
     for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
       streamIndex++;
@@ -226,11 +226,11 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         // 1. FP32 side of this group, kept until every candidate has been compared against it.
         const refTensors = new Map<string, Tensor>();
         let t = performance.now();
-        const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => refActual.get(n)!))];
-        const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
+        const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => mustGet(refActual, n)))];
+        const logicalOfRef = new Map(group.map((n) => [mustGet(refActual, n), n]));
         const refRunner = refGroups ? await refGroups.get(wantRef) : fp32Runner;
         for await (const tensor of refRunner.run(sample.feeds, { fetch: wantRef })) {
-          const logical = logicalOfRef.get(tensor.name)!;
+          const logical = mustGet(logicalOfRef, tensor.name);
           refTensors.set(logical, tensor);
           sizes.set(logical, tensor.data.byteLength);
           if (fp32Outputs.includes(logical)) finalRef.set(logical, tensor);
@@ -246,7 +246,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         // 2. Each candidate, streamed tensor by tensor against the held FP32 group.
         for (const [k, c] of cands.entries()) {
           const wanted = group.filter((n) => c.fetchName.has(n) && !c.fold.skipped.has(n));
-          const logicalOf = new Map(wanted.map((n) => [c.fetchName.get(n)!, n]));
+          const logicalOf = new Map(wanted.map((n) => [mustGet(c.fetchName, n), n]));
           const got = new Set<string>();
           t = performance.now();
           const fetch = [...logicalOf.keys()];
@@ -256,13 +256,13 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
             const name = logicalOf.get(raw.name);
             if (name === undefined) continue; // not asked for (a runner may return more)
             got.add(name);
-            const tensor = asCompared(c.byName.get(name)!, raw);
+            const tensor = asCompared(mustGet(c.byName, name), raw);
             const ref = refTensors.get(name);
             if (!ref) continue; // counted on the FP32 side
 
             const tc = performance.now();
-            foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers);
-            if (fp32Outputs.includes(name)) finalTest[k]!.set(name, tensor);
+            foldPair(c, mustGet(c.byName, name), ref, tensor, sample, k, tensorObservers);
+            if (fp32Outputs.includes(name)) at(finalTest, k).set(name, tensor);
             timing.compareMs += performance.now() - tc;
             if (c.dump) { const td = performance.now(); c.dump.write(tensor, sample.id, name); timing.dumpMs += performance.now() - td; }
             t = performance.now();
@@ -271,7 +271,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
           timing.modelRuns++;
         }
       }
-      if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(cands[k]!, plain, finalTest[k]!);
+      if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(at(cands, k), plain, at(finalTest, k));
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
       await refGroups?.sweep();
       for (const c of cands) await c.groups?.sweep();
@@ -382,7 +382,7 @@ function candidateResult(c: CandidateState, samples: number): CandidateResult {
   for (const p of c.pairing.pairs) {
     const metrics = c.fold.metrics(p.name);
     if (!metrics || c.fold.skipped.has(p.name)) continue;
-    const meta = c.meta.get(p.name)!;
+    const meta = mustGet(c.meta, p.name);
     const int8Name = c.fetchName.get(p.name) ?? p.test.actual;
     // A backend that does not expose a DQ output gives the float tensor it quantizes instead.
     const asPaired = int8Name === p.test.actual;
@@ -414,13 +414,13 @@ function fusedNames(r: Runner): Set<string> {
 function unionInOrder(lists: TensorPair[][]): string[] {
   const order = new Map<string, number>();
   for (const l of lists) for (const p of l) order.set(p.name, p.order);
-  return [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)!);
+  return [...order.keys()].sort((a, b) => mustGet(order, a) - mustGet(order, b));
 }
 
 function checkSameInputs(refPath: string, ref: { name: string; shape: (number | string)[]; dtype: string }[], testPath: string, test: { name: string; shape: (number | string)[]; dtype: string }[]): void {
   const fmt = (l: typeof ref) => l.map((i) => `${i.name} ${i.dtype}[${i.shape.join(',')}]`).join('; ');
   const same = ref.length === test.length && ref.every((r, i) => {
-    const t = test[i]!;
+    const t = at(test, i);
     return r.name === t.name && r.dtype === t.dtype && r.shape.length === t.shape.length &&
       r.shape.every((d, j) => typeof d !== 'number' || typeof t.shape[j] !== 'number' || d === t.shape[j]);
   });
@@ -438,7 +438,7 @@ async function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string |
   const [refFile, ...candFiles] = dumpFileNames(cands.length).map((f) => path.join(dir, f));
   const writer = ArrowDumpWriter.open(refFile!, { role: 'fp32', model: fp32.path, backend });
   cands.forEach((c, k) => {
-    c.dump = ArrowDumpWriter.open(candFiles[k]!, { role: 'int8', model: c.model.path, backend, reference: fp32.path });
+    c.dump = ArrowDumpWriter.open(at(candFiles, k), { role: 'int8', model: c.model.path, backend, reference: fp32.path });
   });
   return {
     ref: {

@@ -5,7 +5,7 @@ import type { Analysis, AnalysisContext, AnalysisRun, AnalysisSetup } from '../a
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtCos, fmtDb } from '../report/format.js';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { buildLogicalGraph } from './logical-graph.js';
 import { headFromSpec, labelCounts, type DetectorHead, type HeadLabel } from './head-discovery.js';
 import { PRESETS, formatLayout, parseHeadSpec, type DetectorLayout } from './head-spec.js';
@@ -19,6 +19,7 @@ import { detectionsFile, writeDetectionsFile } from './detections-file.js';
 import { classLabel, classNames } from './class-names.js';
 import type { Detection } from './boxes.js';
 import { log } from '../log.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 const TOP_K = 100;
 const MATCH_IOU = 0.5;
@@ -74,7 +75,7 @@ function headFromMetadata(metadata: Record<string, unknown> | undefined): string
 
 /** The head of the FP32 model (the one every row is named after), or a note saying why there is none. */
 function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
-  const lg = buildLogicalGraph(fp32.proto.graph!);
+  const lg = buildLogicalGraph(graphOf(fp32.proto));
   let head: DetectorHead | null;
   try {
     head = headFromSpec(lg, parseHeadSpec(spec), fp32.path);
@@ -128,11 +129,11 @@ class HeadRun implements AnalysisRun {
     const fp32Map = obs && labels ? mapOf(obs, labels, obs.fp32Detections) : undefined;
     const th = { sqnrThresholdDb: report.thresholds.sqnrThresholdDb, cosineThreshold: report.thresholds.cosineThreshold, dropDb: report.thresholds.dropDb, use: 'accumulated' as const };
     report.candidates.forEach((c, k) => {
-      for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) {
+      for (const r of [...at(ctx.result.candidates, k).records, ...c.rows]) {
         const l = head.labels.get(r.name);
         if (l) r.branch = l;
       }
-      const branches = branchDivergence(ctx.result.candidates[k]!.records, head, th);
+      const branches = branchDivergence(at(ctx.result.candidates, k).records, head, th);
       const output = obs ? obs.summary(k) : null;
       const result: HeadAnalysisResult = {
         found: true,
@@ -191,7 +192,7 @@ const f3 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
 
 /** The verdict, its evidence and the branch table, shown above candidate k's per-layer table. */
 function renderHead(report: Report, k: number, color: boolean): string[] {
-  const c = report.candidates[k]!;
+  const c = at(report.candidates, k);
   const res = c.analyses.head as HeadAnalysisResult | undefined;
   if (!res) return [];
   if (!res.found) return k === 0 ? [res.note] : [];

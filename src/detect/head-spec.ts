@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 
 /**
  * Channel range [start, end) along the channel axis of a detector output. Negative values count
@@ -77,7 +77,7 @@ export interface HeadFields {
  * Named conventions of detector families (docs/detection.md, "Families"). Two-output families
  * (ssd, retinanet, detr, rtdetr) find their box and score outputs by shape unless named.
  */
-export const PRESETS: Record<string, HeadFields> = {
+const FAMILIES = {
   yolov8: { layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: 4 }, boxFormat: 'xywh' },
   yolov5: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'xywh' },
   yolox: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'grid', strides: [8, 16, 32] },
@@ -87,9 +87,11 @@ export const PRESETS: Record<string, HeadFields> = {
   detr: { layout: 'AxC', boxFormat: 'cxcywh-norm', activation: 'softmax', background: -1, nms: false },
   rtdetr: { layout: 'AxC', boxFormat: 'cxcywh-norm', activation: 'sigmoid', nms: false },
   fastestdet: { layout: 'CxA', objectness: 0, boxes: { start: 1, end: 5 }, scores: { start: 5 }, boxFormat: 'fastestdet', combine: 'fastestdet' },
+} satisfies Record<string, HeadFields>;
+/** The families by name (YOLOv7 shares YOLOv5's head, YOLO11 YOLOv8's); known names typed as present. */
+export const PRESETS: Record<string, HeadFields> & Record<keyof typeof FAMILIES | 'yolov7' | 'yolo11', HeadFields> = {
+  ...FAMILIES, yolov7: FAMILIES.yolov5, yolo11: FAMILIES.yolov8,
 };
-PRESETS.yolov7 = PRESETS.yolov5!;
-PRESETS.yolo11 = PRESETS.yolov8!;
 
 /** A parsed `--head` value. */
 export type HeadSpec =
@@ -154,7 +156,7 @@ export function parseHeadSpec(text: string): HeadSpec {
   if (s === 'off') return { kind: 'off' };
   const parts = s.split(',').map((p) => p.trim());
   let preset: string | undefined;
-  if (!parts[0]!.includes('=')) {
+  if (!at(parts, 0).includes('=')) {
     preset = parts.shift()!;
     if (!PRESETS[preset]) throw new UserError(`--head: unknown preset "${preset}" (auto, off, ${Object.keys(PRESETS).join(', ')})`);
   }

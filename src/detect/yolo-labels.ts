@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { readInputText } from '../io/input-file.js';
 import type { GroundTruthBox, XYWH } from './coco-map.js';
 
@@ -22,7 +22,7 @@ function readYoloLabels(file: string, width: number, height: number): LabelBox[]
     const line = raw.trim();
     if (line === '') continue;
     const v = line.split(/\s+/).map(Number);
-    if (v.length < 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(v[0]) || v[0]! < 0) {
+    if (v.length < 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(v[0]) || at(v, 0) < 0) {
       throw new UserError(`line ${k + 1}: expected "class cx cy w h" (normalised), got "${line.slice(0, 60)}"`, file);
     }
     // Segment labels (class x1 y1 x2 y2 ...) are not boxes; they are longer than 5 and odd in count.

@@ -2,6 +2,7 @@ import type { GraphProto, NodeProto, TensorProto } from 'onnx-buf';
 import type { GraphIndex } from './graph-index.js';
 import { producerOf } from './graph-index.js';
 import type { LogicalTensor } from './qdq.js';
+import { at } from '../errors.js';
 
 /**
  * Activations a quantizer folds into the quantization of the op before them.
@@ -40,14 +41,14 @@ export function activationChains(g: GraphIndex): Map<string, ActivationChain> {
     if (!FOLDABLE_ACTIVATIONS.has(node.opType) || !node.input[0] || !node.output[0]) continue;
     // Only chain ends: a foldable activation whose output feeds another foldable one is a middle link.
     const readers = g.consumers.get(node.output[0]) ?? [];
-    if (!graphOutputs.has(node.output[0]) && readers.length === 1 && FOLDABLE_ACTIVATIONS.has(g.nodes[readers[0]!]!.opType)) continue;
+    if (!graphOutputs.has(node.output[0]) && readers.length === 1 && FOLDABLE_ACTIVATIONS.has(at(g.nodes, at(readers, 0)).opType)) continue;
     const nodes = [node];
     let raw = node.input[0];
     for (;;) {
       const p = producerOf(g, raw);
       if (!p || !FOLDABLE_ACTIVATIONS.has(p.opType) || (g.consumers.get(raw) ?? []).length !== 1 || graphOutputs.has(raw)) break;
       nodes.unshift(p);
-      raw = p.input[0]!;
+      raw = at(p.input, 0);
     }
     const producer = producerOf(g, raw);
     if (!producer || (g.consumers.get(raw) ?? []).length !== 1 || graphOutputs.has(raw)) continue;

@@ -1,7 +1,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, ValueInfoProtoSchema, type ModelProto } from 'onnx-buf';
 import type { GraphIndex } from './graph-index.js';
-import { serializeModel, type OnnxModel } from './onnx-model.js';
+import { serializeModel, type OnnxModel, graphOf } from './onnx-model.js';
 import { isParameterPath } from './qdq.js';
 import { isFloatDType } from '../tensor/dtype.js';
 
@@ -18,13 +18,13 @@ export interface MarkResult {
  * @internal
  */
 export function markOutputs(proto: ModelProto, names: readonly string[]): ModelProto {
-  const graph = proto.graph!;
+  const graph = graphOf(proto);
   const extra = extraOutputs(proto, names);
   return { ...proto, graph: { ...graph, output: [...graph.output, ...extra] } };
 }
 
 function extraOutputs(proto: ModelProto, names: readonly string[]) {
-  const existing = new Set(proto.graph!.output.map((o) => o.name));
+  const existing = new Set(graphOf(proto).output.map((o) => o.name));
   return [...new Set(names)].filter((n) => !existing.has(n)).map((name) => create(ValueInfoProtoSchema, { name }));
 }
 

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
+import { ModelProtoSchema, type GraphProto, type ModelProto } from 'onnx-buf';
 import { UserError, errorMessage } from '../errors.js';
 import { readInputFile } from '../io/input-file.js';
 import { writeFileAtomic } from '../output/output-session.js';
@@ -47,6 +47,12 @@ export function parseModel(bytes: Uint8Array, file = '<buffer>'): ModelProto {
   }
   if (g.output.length === 0) throw new UserError('ONNX graph has no outputs', file);
   return proto;
+}
+
+/** The graph of a model (parseModel refuses a model without one; models built here always have one). */
+export function graphOf(proto: ModelProto): GraphProto {
+  if (!proto.graph) throw new Error('internal: the model has no graph');
+  return proto.graph;
 }
 
 export function serializeModel(proto: ModelProto): Uint8Array {

@@ -3,6 +3,7 @@ import type { GraphIndex } from './graph-index.js';
 import { producerOf } from './graph-index.js';
 import { initializerValues } from './initializers.js';
 import { isQuantizedPassthrough, outputQParams } from './qoperator.js';
+import { at } from '../errors.js';
 
 /**
  * Which float tensor each tensor of a (possibly Q/DQ) graph "stands for".
@@ -102,7 +103,7 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
     const t = name ? init.get(name) : undefined;
     return t ? Array.from(initializerValues(t)) : undefined;
   };
-  const pick = (cands: string[]): string => cands.find((c) => referenceNames.has(c)) ?? cands[cands.length - 1]!;
+  const pick = (cands: string[]): string => cands.find((c) => referenceNames.has(c)) ?? at(cands, cands.length - 1);
 
   const out = new Map<string, LogicalTensor>();
   // Graph inputs stand for themselves.

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { PolygraphyJsonWriter } from './polygraphy-json.js';
 import { openTensorSource, type TensorSource } from './tensor-source.js';
 
@@ -77,7 +77,7 @@ export async function convertFiles(inputs: readonly string[], output: string): P
       const { runners, tensors } = await writePolygraphyJson(sources.map((source) => ({ source, pairNames: true })), output);
       return `wrote ${output}: ${runners} runner(s), ${tensors} tensors`;
     }
-    const n = await writeArrowDump(sources[0]!, output);
+    const n = await writeArrowDump(at(sources, 0), output);
     return `wrote ${output}: ${n} tensors`;
   } finally {
     for (const s of sources) await s.close();

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, at } from '../errors.js';
 import { encodeNpy, parseNpy } from '../inputs/npy.js';
 import { PendingFile } from '../output/output-session.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -80,12 +80,12 @@ function pickRunner(runners: RunnerIndex[], selector: string | undefined, file: 
   const names = runners.map((r) => `"${r.name}"`).join(', ');
   if (runners.length === 0) throw new UserError('RunResults holds no runner', file);
   if (selector === undefined) {
-    if (runners.length === 1) return runners[0]!;
+    if (runners.length === 1) return at(runners, 0);
     throw new UserError(`holds ${runners.length} runners (${names}); pick one with ${file}#<runner name or index>`, file);
   }
   const byName = runners.find((r) => r.name === selector);
   if (byName) return byName;
-  if (/^\d+$/.test(selector) && Number(selector) < runners.length) return runners[Number(selector)]!;
+  if (/^\d+$/.test(selector) && Number(selector) < runners.length) return at(runners, Number(selector));
   throw new UserError(`no runner "${selector}" (runners: ${names})`, file);
 }
 

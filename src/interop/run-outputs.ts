@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loadModel } from '../graph/onnx-model.js';
+import { loadModel, graphOf } from '../graph/onnx-model.js';
 import { indexGraph } from '../graph/graph-index.js';
 import { openArrowSource, type TensorSource } from './tensor-source.js';
 import { writePolygraphyJson } from './convert.js';
@@ -31,7 +31,7 @@ export async function withPolygraphyJson<T>(o: PolygraphyRun, run: (dump: string
   try {
     const result = await run(dir);
     const files = dumpFileNames(o.int8.length);
-    const inputs = new Set(indexGraph(loadModel(o.fp32).proto.graph!).inputs);
+    const inputs = new Set(indexGraph(graphOf(loadModel(o.fp32).proto)).inputs);
     const sources: TensorSource[] = [];
     try {
       // Within a command the --dump files are renamed at its end: read them where they are now.

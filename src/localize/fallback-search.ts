@@ -11,6 +11,7 @@ import { rewritableQdqStructure, type QdqStructure, type QuantOp } from './qdq-o
 import { ReferenceSet, evaluateVariant } from './reference-set.js';
 import { meets, type Target } from './targets.js';
 import type { ModelProto } from 'onnx-buf';
+import { graphOf } from '../graph/onnx-model.js';
 
 export interface FallbackSearchOptions {
   fp32: OnnxModel;
@@ -74,7 +75,7 @@ export async function searchFallbackSet(opt: FallbackSearchOptions): Promise<{ r
   const log = opt.log ?? (() => {});
   const weights = opt.weights ?? 'fp32';
   const rank = opt.rank ?? 'local';
-  const s = rewritableQdqStructure(opt.int8.proto.graph!, opt.int8.path, 'bisect');
+  const s = rewritableQdqStructure(graphOf(opt.int8.proto), opt.int8.path, 'bisect');
   const refs = await ReferenceSet.open(opt.fp32, opt.inputs, { output: opt.target.output, inputOptions: opt.inputOptions, cacheBytes: opt.cacheBytes, threads: opt.threads });
   try {
     const t0 = performance.now();

@@ -6,6 +6,8 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import type { ActivationPair, QdqStructure, QuantOp } from './qdq-ops.js';
 import { pairModels } from '../compare/pairing.js';
 import { constantOf, type ActivationChain } from '../graph/folded-activations.js';
+import { at } from '../errors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * Which quantization a rewritten model keeps. An activation pair is read over edges (DQ →
@@ -76,7 +78,7 @@ function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxModel): Ma
  * become float initializers. Dead Q/DQ nodes and initializers are removed.
  */
 export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy, opt: RewriteOptions = {}): ModelProto {
-  const graph = model.graph!;
+  const graph = graphOf(model);
   const nodes: NodeProto[] = graph.node.map((n) => ({ ...n, input: [...n.input], output: [...n.output] }));
   const names = new NameSet(graph);
   const newInits: TensorProto[] = [];
@@ -92,7 +94,7 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
     for (const a of chain.nodes) {
       const extra = a.input.slice(1).map((x) => {
         if (!x) return x;
-        const c = constantOf(opt.fp32!.proto.graph!, x);
+        const c = constantOf(graphOf(opt.fp32!.proto), x);
         if (!c) throw new Error(`float fallback: ${a.opType} ${a.name} reads ${x}, which is not a constant of the FP32 model`);
         const t: TensorProto = { ...c, name: names.fresh(`${x}__reinstated`) };
         newInits.push(t);
@@ -109,7 +111,7 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
   for (const pair of s.pairs) {
     for (const e of pair.edges) {
       if (policy.keepEdge(pair, e.consumer)) continue;
-      const dqOut = graph.node[e.dq]!.output[0]!;
+      const dqOut = at(graph.node[e.dq]!.output, 0);
       if (e.consumer !== undefined) {
         const c = nodes[e.consumer]!;
         const src = floatOf(pair);
@@ -246,7 +248,7 @@ export function floatInitializer(name: string, shape: readonly number[], data: F
  * float initializer at the same input position when its element count matches the INT8 side.
  */
 function fp32Weights(fp32: OnnxModel): Map<string, (j: number, op: QuantOp) => TensorProto | undefined> {
-  const g = fp32.proto.graph!;
+  const g = graphOf(fp32.proto);
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
   const out = new Map<string, (j: number, op: QuantOp) => TensorProto | undefined>();
   for (const n of g.node) {

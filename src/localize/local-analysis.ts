@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { at } from '../errors.js';
 import type { Analysis, AnalysisContext } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { SampleObserver, TensorObserver, TensorRecord } from '../compare/compare-models.js';
@@ -45,15 +46,16 @@ class LocalObserver implements TensorObserver, SampleObserver {
     const t0 = performance.now();
     try {
       for (const [k, m] of this.int8.entries()) {
-        if (!this.engines[k]) {
+        let engine = this.engines[k];
+        if (!engine) {
           // Cut only where the comparison produced an FP32 value (it skips non-float tensors).
           const pairing = pairModels(this.fp32, m);
           const pairs = floatPairs(pairing.pairs, pairing.refGraph.declaredType).filter((p) => this.held.has(p.name) || p.name in sample.feeds);
           const t = performance.now();
-          this.engines[k] = await LocalErrorEngine.open(m, pairs, { threads: this.threads });
+          engine = this.engines[k] = await LocalErrorEngine.open(m, pairs, { threads: this.threads });
           this.openMs += performance.now() - t;
         }
-        await this.engines[k]!.accumulate(sample, async () => this.held);
+        await engine.accumulate(sample, async () => this.held);
       }
     } finally {
       this.held.clear();
@@ -115,11 +117,11 @@ async function finishLocal(report: Report, ctx: AnalysisContext, measure: () => 
   report.thresholds = { ...report.thresholds, use: 'local' };
   report.candidates.forEach((c, k) => {
     const local = results[k] ?? new Map();
-    for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
+    for (const r of [...at(ctx.result.candidates, k).records, ...c.rows]) attachLocal(r, local.get(r.name));
     c.firstDivergence = firstDivergence(c.rows, report.thresholds);
     c.accumulation = c.firstDivergence ? null : accumulation(c.rows, report.thresholds);
-    const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
-      .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
+    const worst = c.rows.flatMap((r) => (r.local ? [{ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local.amplificationDb }] : []))
+      .sort((a, b) => a.localSqnrDb - b.localSqnrDb).slice(0, 10);
     const findings: LocalFindings = { measured: local.size, worst, ms, openMs };
     c.analyses.local = findings;
   });
@@ -143,7 +145,7 @@ async function measureAfterwards(ctx: AnalysisContext, budget: number, threads: 
   const inputs = probe.describe().inputs;
   await probe.close();
   for (const [k, m] of ctx.int8.entries()) {
-    const records = ctx.result.candidates[k]!.records;
+    const records = at(ctx.result.candidates, k).records;
     const compared = new Set(records.map((r) => r.name));
     const sizes = new Map(records.map((r) => [r.name, numel(r.shape) * 4]));
     const pairing = pairModels(ctx.fp32, m);

@@ -8,6 +8,7 @@ import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Sample } from '../inputs/input-source.js';
 import { cutModel, type CutModel } from './graph-cut.js';
+import { mustGet } from '../errors.js';
 
 /** Gives the FP32 values of the named logical tensors for the current sample. */
 export type Fp32Provider = (logical: readonly string[]) => Promise<Map<string, Tensor>>;
@@ -62,7 +63,7 @@ export class LocalErrorEngine {
         feeds[input] = { ...t, name: input };
       }
       for await (const local of g.runner.run(feeds, { fetch: [...g.cut.fetch.keys()] })) {
-        const logical = g.cut.fetch.get(local.name)!;
+        const logical = mustGet(g.cut.fetch, local.name);
         const ref = values.get(logical) ?? sample.feeds[logical];
         const m = ref && this.fold.add(logical, sample.id, ref, local);
         if (m) perSample.set(logical, m);
@@ -88,9 +89,9 @@ export async function fp32RunnerProvider(fp32: OnnxModel, pairs: readonly Tensor
   return {
     provider: (s) => async (logical) => {
       const want = logical.filter((n) => actualOf.has(n) && !(n in s.feeds));
-      const byActual = new Map(want.map((n) => [actualOf.get(n)!, n]));
+      const byActual = new Map(want.map((n) => [mustGet(actualOf, n), n]));
       const out = new Map<string, Tensor>();
-      for await (const t of runner.run(s.feeds, { fetch: [...byActual.keys()] })) out.set(byActual.get(t.name)!, t);
+      for await (const t of runner.run(s.feeds, { fetch: [...byActual.keys()] })) out.set(mustGet(byActual, t.name), t);
       return out;
     },
     close: () => runner.close(),

@@ -5,10 +5,11 @@ import { OrtRunner } from '../runners/ort-runner.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import { numel, toFloat32, type Tensor } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { AbsHistogram, DEFAULT_BINS, type HistogramMode } from './histogram.js';
 import { absMaxOf, finiteAbsMax, finiteRange, type FiniteRange } from './finite-range.js';
 import { MinMaxReducer, type ReducedMinMax } from './minmax-reduction.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * One pass of activation statistics over a calibration set: per tensor the running min/max and,
@@ -75,7 +76,7 @@ export interface CollectedActivations {
 export async function collectActivations(model: OnnxModel, specs: readonly string[], opt: CollectOptions): Promise<CollectedActivations> {
   const t0 = performance.now();
   if (!(opt.batch >= 1)) throw new UserError(`--batch must be ≥ 1, got ${opt.batch}`);
-  const g = indexGraph(model.proto.graph!);
+  const g = indexGraph(graphOf(model.proto));
   const mark = markAllOutputs(model.proto, g);
   const runner = await OrtRunner.open(model, { mark: mark.marked, threads: opt.threads });
   const inputs = runner.describe().inputs;
@@ -145,7 +146,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
       opt.onProgress?.(images, next.value.id);
     }
     if (images === 0) throw new UserError('no calibration images', specs.join(', '));
-    firstSample = firstBatch[0]!;
+    firstSample = at(firstBatch, 0);
     for (const s of stats.values()) s.firstBatchAbsMax = s.absMax;
 
     // 2. The first batch again, into the histograms at the first range.
@@ -253,6 +254,6 @@ function foldHistograms(s: TensorStats, data: ArrayLike<number>, absMax: number 
 
 function countFinite(data: ArrayLike<number>): number {
   let n = 0;
-  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i]!)) n++;
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(at(data, i))) n++;
   return n;
 }

@@ -3,8 +3,9 @@ import {
   OperatorSetIdProtoSchema, TensorProto_DataType, TensorProtoSchema,
   type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from 'onnx-buf';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { intAttr, makeNode } from '../graph/node-builder.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * Per-channel DequantizeLinear (the `axis` attribute) needs opset 13. Models exported at opset 11
@@ -52,10 +53,10 @@ export function checkUpgradable(proto: ModelProto, file: string): void {
 export function upgradeToOpset13(proto: ModelProto, file: string, rank: (tensor: string) => number | undefined = () => undefined): UpgradeResult {
   const from = defaultOpset(proto);
   if (from >= QDQ_MIN_OPSET) return { proto, from, to: from, converted: [] };
-  const known = declaredRanks(proto.graph!);
+  const known = declaredRanks(graphOf(proto));
   const rankOf = (t: string) => rank(t) ?? known.get(t);
   checkUpgradable(proto, file);
-  const graph = proto.graph!;
+  const graph = graphOf(proto);
   const converted: UpgradeResult['converted'] = [];
   const initializers: TensorProto[] = [...graph.initializer];
   const taken = new Set<string>([...graph.initializer.map((t) => t.name), ...graph.node.flatMap((n) => [...n.input, ...n.output])]);
@@ -148,8 +149,8 @@ function declaredRanks(graph: GraphProto): Map<string, number> {
 
 /** Opset-11 Softmax semantics in opset-13 operators. */
 function coercedSoftmax(n: NodeProto, axis: number, fresh: (base: string) => string): NodeProto[] {
-  const x = n.input[0]!;
-  const y = n.output[0]!;
+  const x = at(n.input, 0);
+  const y = at(n.output, 0);
   const base = n.name || y;
   const flat = fresh(`${base}_flatten_output`);
   const soft = fresh(`${base}_2d_output`);

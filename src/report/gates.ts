@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import type { TensorMetrics } from '../compare/metrics.js';
 import type { CandidateReport, Report, ReportRow } from './report.js';
 import { termName } from './terminal-text.js';
@@ -55,12 +55,12 @@ export function parseGate(text: string): Gate {
   if (lower === 'first-divergence') return { kind: 'first-divergence', text: t };
   if (lower === 'unmatched') return { kind: 'unmatched', text: t };
   const v = /^verdict\s*(!=|==)\s*([\w.-]+)$/i.exec(t);
-  if (v) return { kind: 'verdict', text: t, negate: v[1] === '!=', word: v[2]!.toLowerCase() };
+  if (v) return { kind: 'verdict', text: t, negate: v[1] === '!=', word: at(v, 2).toLowerCase() };
   const m = METRIC_RE.exec(t);
   if (m) {
-    const metric = m[1]!.toLowerCase();
+    const metric = at(m, 1).toLowerCase();
     if (!(metric in METRICS)) throw new UserError(`--fail-on "${text}": unknown metric "${m[1]}" (known: ${Object.keys(METRICS).join(', ')})`);
-    const value = /inf$/i.test(m[3]!) ? (m[3]!.startsWith('-') ? -Infinity : Infinity) : Number(m[3]);
+    const value = /inf$/i.test(at(m, 3)) ? (at(m, 3).startsWith('-') ? -Infinity : Infinity) : Number(m[3]);
     return { kind: 'metric', text: t, metric: metric as MetricName, op: m[2] as Op, value, ...(m[4] ? { tensor: m[4] } : {}) };
   }
   throw new UserError(`--fail-on "${text}": not a gate; write e.g. "sqnr<20@output0", "cosine<0.999", "verdict!=ok", "first-divergence" or "unmatched" (see docs/reports.md)`);

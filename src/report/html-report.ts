@@ -9,6 +9,7 @@ import { divergenceLine, verdictOf, type GateResult } from './gates.js';
 import { jsonNumbers } from './format.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { modelLabel } from './candidates-table.js';
+import { at } from '../errors.js';
 
 /** One table/chart row as the page sees it (short keys keep the embedded JSON small). */
 export interface HtmlRow {
@@ -62,7 +63,7 @@ function headVerdictDetails(c: Report['candidates'][number]): { verdictEvidence:
 
 function shortLabel(paths: string[]): string[] {
   const base = paths.map(modelLabel);
-  return base.map((b, i) => (base.indexOf(b) === i && base.lastIndexOf(b) === i ? b : paths[i]!));
+  return base.map((b, i) => (base.indexOf(b) === i && base.lastIndexOf(b) === i ? b : at(paths, i)));
 }
 
 async function htmlData(report: Report, gates: readonly GateResult[] = []): Promise<HtmlData> {
@@ -70,7 +71,7 @@ async function htmlData(report: Report, gates: readonly GateResult[] = []): Prom
   const branches = new Set<string>();
   const candidates = report.candidates.map((c, k): HtmlCandidate => ({
     path: c.model.path,
-    label: labels[k]!,
+    label: at(labels, k),
     verdict: verdictOf(c),
     ...headVerdictDetails(c),
     firstDivergence: c.firstDivergence,

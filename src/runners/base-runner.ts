@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { numel, type Tensor } from '../tensor/tensor.js';
 import type { RunOptions, Runner, RunnerDescription, TensorInfo } from './runner.js';
 
@@ -87,7 +87,7 @@ function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record<string
     if (info.shape.length === 0) { if (t.data.length !== numel(t.shape)) throw bad(`${t.data.length} elements for ${numel(t.shape)}`); continue; }
     if (t.shape.length !== info.shape.length) throw bad('rank');
     info.shape.forEach((d, j) => {
-      const got = t.shape[j]!;
+      const got = at(t.shape, j);
       if (typeof d === 'number') {
         if (d >= 0 && d !== got) throw bad(`dim ${j}`);
       } else if (d !== '') {

@@ -7,6 +7,7 @@ import { buildEngine, hasQdq, parseShapes, type Expose } from '../../runners/eng
 import { isEnginePath } from '../../runners/trt-runner.js';
 import { openModel } from './run.js';
 import { log } from '../../log.js';
+import { graphOf } from '../../graph/onnx-model.js';
 
 interface BuildArgs {
   model: string;
@@ -21,7 +22,7 @@ interface BuildArgs {
 /** A calibration cache must name tensors of the model it calibrates, or TensorRT would run them unquantized. */
 function checkCacheNamesModel(cacheFile: string, model: OnnxModel): void {
   const cache = readCalibrationCache(cacheFile);
-  const g = indexGraph(model.proto.graph!);
+  const g = indexGraph(graphOf(model.proto));
   const known = [...cache.scales.keys()].filter((n) => g.producer.has(n) || g.inputs.includes(n));
   if (known.length === 0) throw new UserError(`names none of the tensors of ${model.path} (${cache.scales.size} entries): a cache for another model?`, cacheFile);
 }

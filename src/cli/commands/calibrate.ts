@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
-import { UserError } from '../../errors.js';
+import { UserError, mustGet } from '../../errors.js';
 import { checkUpgradable } from '../../quant/opset-upgrade.js';
 import { calibrateModel, cacheOf, countImages, missingWarning, rankLookup, writeCache, writeQdqModel } from '../../quant/calibration-pipeline.js';
 import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calibrators.js';
@@ -47,7 +47,7 @@ export const command: CommandModule<object, CalibrateArgs> = {
     } finally {
       bar.finish();
     }
-    const cache = cacheOf(calibrator, cal.amax.get(calibrator)!, version);
+    const cache = cacheOf(calibrator, mustGet(cal.amax, calibrator), version);
     writeCache(argv.cache, cache);
     const c = cal.collected;
     process.stdout.write(`${argv.cache}: ${cache.scales.size} tensors, ${CALIBRATOR_INFO[calibrator].cacheAlgorithm}, ${c.images} images in ${c.batches} batch(es) of ${c0.batch}, ${(c.timing.totalMs / 1000).toFixed(1)} s\n`);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
 import { shapeString } from '../../tensor/tensor.js';
-import { UserError } from '../../errors.js';
+import { UserError, at } from '../../errors.js';
 import { openRegularFile } from '../../io/input-file.js';
 import { termLines, termName } from '../../report/terminal-text.js';
 import { renderModelSummary } from '../../report/inspect/model-summary.js';
@@ -37,7 +37,7 @@ const INSPECTORS: { kind: string; test: (file: string) => boolean; inspect: (fil
 
 /** Columns of the dump listing: fixed widths, so rows are printed as they are read (a dump may hold millions). */
 const DUMP_COLUMNS: [string, number][] = [['sample', 24], ['tensor', 48], ['pairs with', 32], ['dtype', 8], ['shape', 20], ['bytes', 12]];
-const dumpRow = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c.padStart(DUMP_COLUMNS[i]![1]) : termName(c, DUMP_COLUMNS[i]![1]).padEnd(DUMP_COLUMNS[i]![1]))).join('  ').trimEnd();
+const dumpRow = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c.padStart(at(DUMP_COLUMNS, i)[1]) : termName(c, at(DUMP_COLUMNS, i)[1]).padEnd(at(DUMP_COLUMNS, i)[1]))).join('  ').trimEnd();
 
 /**
  * Metadata, then one line per tensor, written in chunks as the dump is read (never the whole

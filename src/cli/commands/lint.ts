@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadModel } from '../../graph/onnx-model.js';
+import { loadModel, graphOf } from '../../graph/onnx-model.js';
 import { checkScalesUsable, readCalibrationCache } from '../../quant/calibration-cache.js';
 import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
 import { termName, termText } from '../../report/terminal-text.js';
@@ -32,7 +32,7 @@ export const command = {
     if (cache) {
       // A cache for another model (or a header-only one) must not lint as "0 errors".
       checkScalesUsable(cache, argv.cache!);
-      const { unknown } = checkCacheMatchesModel(cache.scales.keys(), model.proto.graph!, argv.cache!);
+      const { unknown } = checkCacheMatchesModel(cache.scales.keys(), graphOf(model.proto), argv.cache!);
       if (unknown.length > 0) {
         log.warn(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})`);
       }

@@ -1,6 +1,7 @@
 import { readCalibrationCache } from '../../quant/calibration-cache.js';
 import { fmtNum } from '../format.js';
 import { termLines } from '../terminal-text.js';
+import { at } from '../../errors.js';
 
 /** amax (scale·127) above this is almost always a calibration bug (unbounded activations, bad data). */
 const HUGE_RANGE = 1e4;
@@ -26,11 +27,11 @@ export function renderCacheSummary(file: string): string {
   const entries: CacheEntry[] = [...cache.scales].map(([name, scale]) => ({ name, scale, range: scale * 127, problem: cacheProblem(scale) }));
   const ok = entries.filter((e) => !e.problem).sort((a, b) => a.range - b.range);
   const bad = entries.filter((e) => e.problem);
-  const median = ok.length ? ok[Math.floor(ok.length / 2)]!.range : NaN;
+  const median = ok.length ? at(ok, Math.floor(ok.length / 2)).range : NaN;
   const lines = [
     file,
     `  TensorRT ${cache.version}, ${cache.algorithm}: ${entries.length} entries (range = scale·127)`,
-    ok.length ? `  ranges: min ±${fmtNum(ok[0]!.range)}, median ±${fmtNum(median)}, max ±${fmtNum(ok[ok.length - 1]!.range)}` : '  no usable range',
+    ok.length ? `  ranges: min ±${fmtNum(at(ok, 0).range)}, median ±${fmtNum(median)}, max ±${fmtNum(at(ok, ok.length - 1).range)}` : '  no usable range',
     `  suspicious: ${bad.length}`,
     ...bad.map((e) => `    ${e.name}: ${e.problem}`),
   ];

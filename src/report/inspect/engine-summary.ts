@@ -1,4 +1,4 @@
-import { UserError, errorMessage } from '../../errors.js';
+import { UserError, errorMessage, at } from '../../errors.js';
 import { readInputText } from '../../io/input-file.js';
 import { termLines } from '../terminal-text.js';
 
@@ -16,7 +16,7 @@ interface Layer { Name?: string; LayerType?: string; Inputs?: Region[]; Outputs?
 export function precisionOf(format: string | undefined): string {
   const m = /\b(FP8|FP16|Half|BFloat16|FP32|Float|Double|Int8|INT8|UInt8|Int32|INT32|Int64|Bool|BOOL)\b/.exec(format ?? '');
   if (!m) return '?';
-  const p = m[1]!.toUpperCase();
+  const p = at(m, 1).toUpperCase();
   return ({ HALF: 'FP16', FLOAT: 'FP32', DOUBLE: 'FP64', BFLOAT16: 'BF16' } as Record<string, string>)[p] ?? p;
 }
 
