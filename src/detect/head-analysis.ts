@@ -66,8 +66,8 @@ function parseHeadOptions(args: Readonly<Record<string, unknown>>): HeadOptions 
   };
 }
 
-/** Ultralytics .engine metadata of a detector: its head layout, so the verdict works without a graph. */
-function headFromMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
+/** Ultralytics .engine metadata of a detector: its head layout, so the verdict works without a graph. @internal */
+export function headFromMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
   const names = metadata?.['names'];
   if (metadata?.['task'] !== 'detect' || !names || typeof names !== 'object') return undefined;
   return `boxes=0:4,scores=4:${4 + Object.keys(names).length}`;
