@@ -45,3 +45,20 @@ export class BackendError extends Error {
     this.name = 'BackendError';
   }
 }
+
+/**
+ * arr[i] where the caller knows it exists (a checked index under noUncheckedIndexedAccess): a
+ * clear internal error, exit 3, if it does not, instead of `undefined` flowing on.
+ */
+export function at<T>(arr: ArrayLike<T>, i: number): T {
+  const v = arr[i];
+  if (v === undefined) throw new Error(`internal: index ${i} outside the ${arr.length} element(s) there`);
+  return v;
+}
+
+/** m.get(key) where the caller knows the key is there; a clear internal error if it is not. */
+export function mustGet<K, V>(m: { get(key: K): V | undefined }, key: K): V {
+  const v = m.get(key);
+  if (v === undefined) throw new Error(`internal: no entry for ${String(key)}`);
+  return v;
+}

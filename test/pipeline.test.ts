@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compareModels } from '../src/compare/compare-models.js';
-import { compareDumps } from '../src/compare/compare-dumps.js';
+import { compareSourceFiles } from '../src/compare/compare-dumps.js';
 import { saveModel, loadModel } from '../src/graph/onnx-model.js';
 import { encodeNpy } from '../src/inputs/npy.js';
 import { compareTensors } from '../src/compare/metrics.js';
@@ -91,7 +91,7 @@ print(len(d["fp32"]), len(d["int8"]), float(np.abs(ref - got).max()))
   });
 
   it('compare of the two dumps reproduces the live metrics', async () => {
-    const offline = await compareDumps(path.join(dir, 'fp32.arrow'), path.join(dir, 'int8.arrow'));
+    const offline = await compareSourceFiles(path.join(dir, 'fp32.arrow'), [path.join(dir, 'int8.arrow')]);
     const live = new Map(report.candidates[0]!.rows.map((r) => [r.name, r.metrics.sqnrDb]));
     const recs = offline.candidates[0]!.records;
     expect(recs.length).toBe(live.size);

@@ -11,7 +11,23 @@ export interface AnalysisContext {
   result: ComparisonResult;
   /** The input specs and parsed input options the comparison ran on (analyses that re-run models reuse them). */
   inputs: { specs: readonly string[]; options: InputOptions };
-  args: Record<string, unknown>;
+}
+
+/** The run's settings an analysis may use besides its own options (parsed once, at the CLI edge). */
+export interface RunSettings {
+  /** ONNX Runtime intra-op threads of the comparison (--threads). */
+  threads?: number;
+  /** Activation budget per model run in bytes (--max-memory): the comparison does not hold a whole sample. */
+  maxBytesPerRun?: number;
+}
+
+/** What an analysis starts from, before the comparison. */
+export interface AnalysisSetup {
+  fp32: OnnxModel;
+  int8: readonly OnnxModel[];
+  settings: RunSettings;
+  /** Metadata header of the FP32 model when it is a serialized engine that exposes only its outputs (Ultralytics .engine). */
+  fp32EngineMetadata?: Record<string, unknown>;
 }
 
 /** One run of an analysis: its own state lives here, from the observers to finish(). */
@@ -44,13 +60,19 @@ export interface StartedAnalysis {
  * above the table. Detection-head analysis, local error, HTML report data collection are analyses;
  * the pipeline itself knows none of them.
  */
-export interface Analysis {
+export interface Analysis<O = unknown> {
   name: string;
+  /** Adds its flags to a yargs builder (the first half of its option group). */
   options?<T>(y: Argv<T>): Argv<T>;
-  /** Whether this analysis runs for these arguments (e.g. only with --local). */
-  enabled(args: Record<string, unknown>): boolean;
-  /** Called before the comparison. */
-  start(args: Record<string, unknown>, fp32: OnnxModel, int8: readonly OnnxModel[]): AnalysisRun;
+  /**
+   * The second half, called once at the CLI edge: its flags parsed into typed, validated options,
+   * or undefined when these flags do not enable it (e.g. no --local).
+   */
+  parse(args: Readonly<Record<string, unknown>>): O | undefined;
+  /** Called before the comparison, with the options parse() returned. */
+  start(options: O, setup: AnalysisSetup): AnalysisRun;
+  /** Files its options name (checked and written with the command's other outputs: src/output). */
+  outputs?(options: O): { flag: string; path: string | undefined }[];
   /**
    * Whether the state its runs observe merges across shards (run --partial / --workers, `merge`):
    * then every run it starts has `partial`. An analysis that watches the stream without it cannot
@@ -59,4 +81,26 @@ export interface Analysis {
   shardable: boolean;
   /** Terminal lines printed above the table for candidate k. */
   render?(report: Report, k: number, color: boolean): string[];
+}
+
+/** An analysis with its parsed options: what a run's options carry (cli/run-options.ts). */
+export interface EnabledAnalysis {
+  readonly name: string;
+  readonly shardable: boolean;
+  readonly outputs: { flag: string; path: string | undefined }[];
+  start(setup: AnalysisSetup): AnalysisRun;
+  render?(report: Report, k: number, color: boolean): string[];
+}
+
+/** Parses an analysis's flags; undefined when they do not enable it. */
+export function enableAnalysis<O>(an: Analysis<O>, args: Readonly<Record<string, unknown>>): EnabledAnalysis | undefined {
+  const options = an.parse(args);
+  if (options === undefined) return undefined;
+  return {
+    name: an.name,
+    shardable: an.shardable,
+    outputs: an.outputs?.(options) ?? [],
+    start: (setup) => an.start(options, setup),
+    ...(an.render ? { render: an.render } : {}),
+  };
 }

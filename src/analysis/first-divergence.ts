@@ -1,4 +1,5 @@
 import type { TensorRecord } from '../compare/compare-models.js';
+import { mustGet } from '../errors.js';
 
 export interface DivergenceOptions {
   /** A tensor can only be the divergence if its SQNR is below this (dB). */
@@ -50,7 +51,7 @@ export function firstDivergence(records: readonly TensorRecord[], opt: Divergenc
     const local = localOf(r);
     const s = local ? local.sqnrDb : r.metrics.sqnrDb;
     const c = local ? local.cosine : r.metrics.cosine;
-    const d = drops.get(r.name)!;
+    const d = mustGet(drops, r.name);
     const low = s < opt.sqnrThresholdDb || c < opt.cosineThreshold;
     if (!low) continue;
     // With local error the drop rule is implicit: local error is by definition made here.
@@ -90,11 +91,11 @@ export interface Accumulation {
 export function accumulation(records: readonly TensorRecord[], opt: DivergenceOptions = DEFAULT_DIVERGENCE): Accumulation | null {
   const low = [...records].sort((a, b) => a.order - b.order)
     .filter((r) => r.metrics.sqnrDb < opt.sqnrThresholdDb || r.metrics.cosine < opt.cosineThreshold);
-  if (low.length === 0) return null;
-  const first = low[0]!;
+  const [first] = low;
+  if (!first) return null;
   const worst = low.reduce((w, r) => (r.metrics.sqnrDb <= w.metrics.sqnrDb ? r : w));
-  const locals = records.filter((r) => r.local);
-  const wl = locals.length > 0 ? locals.reduce((w, r) => (r.local!.sqnrDb < w.local!.sqnrDb ? r : w)) : undefined;
-  const at = (r: TensorRecord) => ({ tensor: r.name, opType: r.opType, sqnrDb: r.metrics.sqnrDb });
-  return { from: at(first), to: at(worst), below: low.length, ...(wl ? { worstLocal: { tensor: wl.name, sqnrDb: wl.local!.sqnrDb } } : {}) };
+  const locals = records.flatMap((r) => (r.local ? [{ tensor: r.name, sqnrDb: r.local.sqnrDb }] : []));
+  const wl = locals.length > 0 ? locals.reduce((w, r) => (r.sqnrDb < w.sqnrDb ? r : w)) : undefined;
+  const point = (r: TensorRecord) => ({ tensor: r.name, opType: r.opType, sqnrDb: r.metrics.sqnrDb });
+  return { from: point(first), to: point(worst), below: low.length, ...(wl ? { worstLocal: wl } : {}) };
 }

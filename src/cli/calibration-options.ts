@@ -5,6 +5,7 @@ import { DEFAULT_TRT_VERSION } from '../quant/calibration-cache.js';
 import { PLACEMENTS } from '../quant/placement.js';
 import { inputOptions, inputSpecs, scoreChannelsOption, threadsOption, toInputOptions, toThreads } from './options.js';
 import { intFlag, numberFlag, numeric } from './flag-values.js';
+import { log } from '../log.js';
 
 /** Shared by calibrate and calibrators: the model, the inputs group (calibration samples), the calibration run. */
 export function calibrationFlags<T>(y: Argv<T>) {
@@ -29,7 +30,7 @@ export interface CalibrationArgs {
 export function toCalibrationArgs(a: Record<string, unknown>): CalibrationArgs {
   const specs = inputSpecs(a);
   if (specs.length === 0) throw new UserError('name the calibration samples with --images (folder, list.txt, image files, .npy arrays or folders of them)');
-  const inputOpts = toInputOptions(a, (l) => process.stderr.write(`${l}\n`));
+  const inputOpts = toInputOptions(a, log.warn);
   return {
     specs, inputOptions: inputOpts, maxImages: inputOpts.maxSamples ?? 500,
     batch: intFlag(a, 'batch', { min: 1 }) ?? 8,

@@ -1,7 +1,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BackendError, GateFailure, UserError } from '../errors.js';
+import { BackendError, GateFailure, UserError, at } from '../errors.js';
 import { loadNative } from '../native/addon.js';
+import { log } from '../log.js';
 import { guardTerminalStreams, termName } from '../report/terminal-text.js';
 import { beginOutputSession, commitOutputs, discardOutputs } from '../output/output-session.js';
 import * as run from './commands/run.js';
@@ -26,7 +27,7 @@ const COMMANDS = [run.command, compare.command, inspect.command, demo.command, c
 function normalizeStdoutDash(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i]!.startsWith('--') && !argv[i]!.includes('=') && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(argv[i]!);
+    if (at(argv, i).startsWith('--') && !at(argv, i).includes('=') && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(at(argv, i));
   }
   return out;
 }
@@ -44,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep the one-line promise.
       throw new UserError(msg.replace(/\s*\n\s*/g, ' ').trim());
     })
+    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'also print timings and plans on stderr (--quiet: only warnings)' })
+    // The one logger's level for this command (src/log.ts), from --quiet (where the command has it) and --verbose.
+    .middleware((a) => log.setVerbosity(a.quiet ? 'quiet' : a.verbose ? 'verbose' : 'normal'))
     .help()
     .version('0.1.0');
   for (const c of COMMANDS) cli.command(c as never);
@@ -64,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       // One line whatever the message carries (names read from broken files may hold newlines,
       // escapes or megabytes): escaped, and shortened in the middle.
       process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);
-      return 2;
+      return e.exitCode;
     }
     if (e instanceof GateFailure || e instanceof BackendError) {
       process.stderr.write(`trt-diff: ${termName(e.message, 2000)}\n`);

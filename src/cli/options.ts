@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { UserError, invalidParameter } from '../errors.js';
+import { UserError, invalidParameter, at } from '../errors.js';
 import type { ImagePreprocess } from '../inputs/image-loader.js';
 import { YOLO_PREPROCESS } from '../inputs/image-loader.js';
 import type { ImageSize, InputOptions } from '../inputs/input-source.js';
@@ -40,16 +40,17 @@ export function inputOptions<T>(y: Argv<T>, opt: { maxImages?: number } = {}) {
     .option('strict-inputs', { type: 'boolean', default: false, describe: 'refuse files in an input folder that are not images or .npy instead of skipping them', group: 'Inputs:' });
 }
 
-/** --imgsz N or H,W (also HxW). */
+/** --imgsz N or H,W (also HxW). @internal */
 export function toImageSize(a: Args): ImageSize | undefined {
   const v = a.imgsz;
   if (v === undefined) return undefined;
   const parts = String(v).split(/[,x]/).map((s) => s.trim());
   const n = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
   if (n.length > 2 || n.some((x) => !(x >= 1 && x <= 16384))) throw invalidParameter('imgsz', 'N or H,W with sizes from 1 to 16384', v);
-  return { height: n[0]!, width: n[n.length - 1]! };
+  return { height: at(n, 0), width: at(n, n.length - 1) };
 }
 
+/** @internal */
 export function toPreprocess(a: Args): ImagePreprocess {
   const base: ImagePreprocess = a.preset ? PRESETS[a.preset as PresetName] : YOLO_PREPROCESS;
   const mean = numberListFlag(a, 'mean', [1, 3]);

@@ -2,19 +2,22 @@ import { UserError } from '../errors.js';
 import { loadNative } from '../native/addon.js';
 import { writePartial } from '../compare/partial.js';
 import { comparePart } from './sharding.js';
-import type { RunArgs } from './commands/run.js';
+import { parseRunOptions } from './run-options.js';
+import { log } from '../log.js';
 
 /**
- * One process of `run --workers N` (forked by cli/sharding.ts): receives the run's options and its
- * shard over IPC, compares that shard, writes the partial file and exits. Errors end it the way
- * the CLI ends (one line on stderr, exit 2 for the user's input, 3 otherwise).
+ * One process of `run --workers N` (forked by cli/sharding.ts): receives the run's comparison
+ * flags and its shard over IPC, parses the flags (this process's CLI edge), compares that shard,
+ * writes the partial file and exits. Errors end it the way the CLI ends (one line on stderr, exit
+ * 2 for the user's input, 3 otherwise).
  */
-interface Job { args: RunArgs; shard: { index: number; count: number }; file: string }
+interface Job { flags: Record<string, unknown>; shard: { index: number; count: number }; file: string }
 
 loadNative().addon?.retainFreedMemory();
+log.setVerbosity('quiet'); // the parent prints what a run prints; a worker's warnings reach it on stderr
 
 process.once('message', (job: Job) => {
-  comparePart(job.args, job.shard).then((p) => {
+  Promise.resolve().then(() => comparePart(parseRunOptions(job.flags), job.shard)).then((p) => {
     writePartial(job.file, p);
     process.exit(0);
   }, (e: unknown) => {

@@ -13,6 +13,7 @@ import type { PlacementPolicy } from '../quant/placement.js';
 import { runCalibrationSweep, type SweepProgress } from '../quant-sweep/calibration-sweep.js';
 import { parseSweep } from '../quant-sweep/sweep-spec.js';
 import { formatSweepTable, sweepJson } from '../quant-sweep/sweep-report.js';
+import { log } from '../log.js';
 
 /** The flags `trt-diff calibrate` gains for --sweep, and the handler it branches to. */
 export interface SweepArgs {
@@ -66,6 +67,6 @@ export async function runSweepCommand(argv: SweepArgs): Promise<void> {
   process.stdout.write(`${formatSweepTable(result)}\n`);
   if (json) {
     writeFileAtomic(json, `${sweepJson(result)}\n`);
-    process.stderr.write(`wrote ${json}\n`);
+    log.info(`wrote ${json}`);
   }
 }

@@ -1,7 +1,7 @@
-import { UserError } from '../errors.js';
-import { isFloatDType } from '../tensor/dtype.js';
+import { UserError, at, mustGet } from '../errors.js';
 import { openTensorSource, type TensorSource } from '../interop/tensor-source.js';
-import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator } from './metrics.js';
+import { finalize } from './metrics.js';
+import { PairFold } from './pair-fold.js';
 import type { CandidateResult, ComparisonResult, TensorRecord } from './compare-models.js';
 
 /**
@@ -12,15 +12,11 @@ import type { CandidateResult, ComparisonResult, TensorRecord } from './compare-
  * carry no input ids). Candidates are indexed first (keys only), then the reference is streamed and
  * each partner read by random access: memory stays bounded by one tensor per side.
  */
-export async function compareDumps(refFile: string, testFile: string): Promise<ComparisonResult> {
-  return compareSourceFiles(refFile, [testFile]);
-}
-
 export async function compareSourceFiles(refFile: string, testFiles: readonly string[]): Promise<ComparisonResult> {
   const opened: TensorSource[] = [];
   try {
     for (const f of [refFile, ...testFiles]) opened.push(await openTensorSource(f));
-    return await compareSources(opened[0]!, opened.slice(1));
+    return await compareSources(at(opened, 0), opened.slice(1));
   } finally {
     for (const s of opened) await s.close();
   }
@@ -30,15 +26,14 @@ interface CandidateState {
   source: TensorSource;
   index: Map<string, number>;
   bySample: boolean;
-  acc: Map<string, MetricAccumulator>;
+  /** Pooled sums, worst sample and skipped pairs of every tensor (pair-fold.ts). */
+  fold: PairFold;
   int8Name: Map<string, string>;
-  worst: Map<string, { sample: string; sqnrDb: number }>;
-  skipped: Map<string, string>;
   matchedRef: Set<string>;
   testNames: Set<string>;
 }
 
-export async function compareSources(ref: TensorSource, tests: readonly TensorSource[]): Promise<ComparisonResult> {
+async function compareSources(ref: TensorSource, tests: readonly TensorSource[]): Promise<ComparisonResult> {
   const t0 = performance.now();
   const cands: CandidateState[] = [];
   for (const source of tests) {
@@ -49,7 +44,7 @@ export async function compareSources(ref: TensorSource, tests: readonly TensorSo
       index.set(key(bySample ? k.sample : String(k.iteration), k.pair || k.name), k.index);
       testNames.add(k.pair || k.name);
     }
-    cands.push({ source, index, bySample, acc: new Map(), int8Name: new Map(), worst: new Map(), skipped: new Map(), matchedRef: new Set(), testNames });
+    cands.push({ source, index, bySample, fold: new PairFold(), int8Name: new Map(), matchedRef: new Set(), testNames });
   }
   const meta = new Map<string, { shape: number[]; dtype: string; order: number }>();
   const samples: string[] = [];
@@ -66,33 +61,26 @@ export async function compareSources(ref: TensorSource, tests: readonly TensorSo
       c.matchedRef.add(name);
       const t = await c.source.readAt(i);
       if (!c.int8Name.has(name)) c.int8Name.set(name, t.tensor.name);
-      if (!isFloatDType(r.tensor.dtype) || !isFloatDType(t.tensor.dtype)) { c.skipped.set(name, `${r.tensor.dtype === t.tensor.dtype ? r.tensor.dtype : `${r.tensor.dtype}/${t.tensor.dtype}`} tensor`); continue; }
-      if (r.tensor.data.length !== t.tensor.data.length) { c.skipped.set(name, `shapes differ: [${r.tensor.shape}] vs [${t.tensor.shape}]`); continue; }
-      const one = accumulateTensors(newAccumulator(), r.tensor, t.tensor);
-      const s = sqnrDb(one.sumRef2, one.sumErr2);
-      const w = c.worst.get(name);
-      if (!w || s < w.sqnrDb) c.worst.set(name, { sample: r.sample, sqnrDb: s });
-      const a = c.acc.get(name);
-      if (a) mergeAccumulators(a, one); else c.acc.set(name, one);
+      c.fold.add(name, r.sample, r.tensor, t.tensor);
     }
     if (used && samples[samples.length - 1] !== r.sample && !samples.includes(r.sample)) samples.push(r.sample);
   }
   const modelOf = (s: TensorSource) => ({ path: s.metadata.model ?? s.file, sha256: s.metadata.modelSha256 ?? '', backend: s.metadata.backend ?? s.format });
   const candidates: CandidateResult[] = cands.map((c) => {
-    if (c.acc.size === 0 && c.skipped.size === 0) {
+    if (c.fold.acc.size === 0 && c.fold.skipped.size === 0) {
       throw new UserError(`no tensor pairs with a tensor of ${ref.file} (names and ${c.bySample ? 'sample ids' : 'iteration indices'} must match)`, c.source.file);
     }
-    const records: TensorRecord[] = [...c.acc].map(([name, a]) => {
-      const m = meta.get(name)!;
+    const records: TensorRecord[] = [...c.fold.acc].map(([name, a]) => {
+      const m = mustGet(meta, name);
       return {
         name, int8Name: c.int8Name.get(name) ?? name, opType: '', node: '', order: m.order, shape: m.shape, dtype: m.dtype,
-        int8Kind: 'float', inputs: [], metrics: finalize(a), worst: c.worst.get(name) ?? null,
+        int8Kind: 'float', inputs: [], metrics: finalize(a), worst: c.fold.worst.get(name) ?? null,
       };
     });
     records.sort((a, b) => a.order - b.order);
     return {
       model: modelOf(c.source), records,
-      skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
+      skipped: [...c.fold.skipped].map(([name, reason]) => ({ name, reason })),
       unmatched: { fp32: [...refNames].filter((n) => !c.matchedRef.has(n)), int8: [...c.testNames].filter((n) => !refNames.has(n)) },
       perturbation: [],
     };

@@ -8,8 +8,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { ArrowDumpWriter } from '../dump/arrow-dump-writer.js';
 import { dumpFileNames } from '../dump/dump-files.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
-import { UserError } from '../errors.js';
-import { accumulateDequantized, accumulateTensors, finalize, mergeAccumulators, newAccumulator, sqnrDb, type MetricAccumulator, type TensorMetrics } from './metrics.js';
+import { UserError, mustGet, at } from '../errors.js';
+import { compareTensors, type MetricAccumulator, type TensorMetrics } from './metrics.js';
+import { PairFold } from './pair-fold.js';
 import { pairModels, type Pairing, type TensorPair } from './pairing.js';
 import { planGroups } from './fetch-groups.js';
 import { SampleMemory } from './sample-memory.js';
@@ -123,10 +124,9 @@ interface CandidateState {
   /** With a memory budget: one session per fetch group (see group-runners.ts). */
   groups?: GroupRunners;
   plain?: Runner;
-  acc: Map<string, MetricAccumulator>;
+  /** Pooled sums, worst sample and skipped pairs of every tensor (pair-fold.ts). */
+  fold: PairFold;
   meta: Map<string, { shape: number[]; dtype: string }>;
-  worst: Map<string, { sample: string; sqnrDb: number }>;
-  skipped: Map<string, string>;
   perturbation: CandidateResult['perturbation'];
   dump?: ArrowDumpWriter;
   /** Logical name → the name fetched from the INT8 runner (one it declares). */
@@ -146,7 +146,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     const pairing = pairModels(fp32, m);
     return {
       model: m, pairing, byName: new Map(pairing.pairs.map((p) => [p.name, p])), runner: undefined as unknown as Runner,
-      acc: new Map(), meta: new Map(), worst: new Map(), skipped: new Map(), perturbation: [],
+      fold: new PairFold(), meta: new Map(), perturbation: [],
       fetchName: new Map(), coverage: new CoverageTracker(pairing.pairs.length),
     };
   });
@@ -169,14 +169,14 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   let fp32Runner: Runner;
   if (!budget) {
     // Sessions are created concurrently: model optimisation is most of the start-up time.
-    const [ref, ...opened] = await Promise.all([
+    const [ref, runners, plains] = await Promise.all([
       open(fp32, [...refActual.values()], 'fp32'),
-      ...cands.map((c) => open(c.model, markAll(c), 'int8')),
+      Promise.all(cands.map((c) => open(c.model, markAll(c), 'int8'))),
       // Only the shard holding the first sample (shard 1) runs the perturbation check.
-      ...cands.map((c) => (opt.noPerturbationCheck || (opt.shard?.index ?? 0) !== 0 ? Promise.resolve(undefined) : open(c.model, [], 'int8'))),
-    ]) as [Runner, ...(Runner | undefined)[]];
+      Promise.all(cands.map((c) => (opt.noPerturbationCheck || (opt.shard?.index ?? 0) !== 0 ? Promise.resolve(undefined) : open(c.model, [], 'int8')))),
+    ]);
     fp32Runner = ref;
-    cands.forEach((c, k) => { c.runner = opened[k]!; c.plain = opened[cands.length + k]; });
+    cands.forEach((c, k) => { c.runner = at(runners, k); c.plain = plains[k]; });
   } else {
     // With a budget, one session at a time, closed once described: the fetch groups get their own.
     fp32Runner = await open(fp32, [...refActual.values()], 'fp32');
@@ -192,17 +192,17 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
     for (const p of c.pairing.pairs) {
       const name = declaredName(declared, fetchOf(p), p.test.actual, p.test.preQuant, p.name);
       if (name) c.fetchName.set(p.name, name);
-      else if (declaredName(fused, p.test.actual, p.test.preQuant, p.name)) c.skipped.set(p.name, FUSED_INT8);
+      else if (declaredName(fused, p.test.actual, p.test.preQuant, p.name)) c.fold.skipped.set(p.name, FUSED_INT8);
       else undeclared.push(p.name);
     }
     c.coverage.undeclared('int8', undeclared);
   });
   const refDeclared = new Set(fp32Runner.describe().tensors.map((t) => t.name));
   const refFused = fusedNames(fp32Runner);
-  const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(refActual.get(n)!)));
+  const refUndeclared = new Set(refNames.filter((n) => !refDeclared.has(mustGet(refActual, n))));
   for (const c of cands) {
     const gone = c.pairing.pairs.filter((p) => refUndeclared.has(p.name));
-    for (const p of gone) if (refFused.has(p.ref.actual) && !c.skipped.has(p.name)) c.skipped.set(p.name, FUSED_FP32);
+    for (const p of gone) if (refFused.has(p.ref.actual) && !c.fold.skipped.has(p.name)) c.fold.skipped.set(p.name, FUSED_FP32);
     c.coverage.undeclared('fp32', gone.filter((p) => !refFused.has(p.ref.actual)).map((p) => p.name));
   }
   const memory = budget ? memoryPlan(budget, fp32, fp32Runner, cands, opt.warn) : undefined;
@@ -219,7 +219,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   // Sizes the runtime knows statically plan the groups from the first sample on; others are learned.
   const known = staticSizes(fp32Runner.describe().tensors);
   const sizes = new Map<string, number>();
-  for (const n of refNames) { const b = known.get(refActual.get(n)!); if (b !== undefined) sizes.set(n, b); }
+  for (const n of refNames) { const b = known.get(mustGet(refActual, n)); if (b !== undefined) sizes.set(n, b); }
   const sampleMemory = new SampleMemory();
   try {
     for await (const sample of samplesFrom(opt.inputs, refInputs, opt.inputOptions)) {
@@ -237,13 +237,13 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         // 1. FP32 side of this group, kept until every candidate has been compared against it.
         const refTensors = new Map<string, Tensor>();
         let t = performance.now();
-        const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => refActual.get(n)!))];
-        const logicalOfRef = new Map(group.map((n) => [refActual.get(n)!, n]));
+        const wantRef = [...new Set(group.filter((n) => !refUndeclared.has(n)).map((n) => mustGet(refActual, n)))];
+        const logicalOfRef = new Map(group.map((n) => [mustGet(refActual, n), n]));
         const refRunner = refGroups ? await refGroups.get(wantRef) : fp32Runner;
         const refOwned = refRunner.describe().yieldsOwnBuffers === true;
         for await (const tensor of refRunner.run(sample.feeds, { fetch: wantRef })) {
           if (refOwned && !(tensor.name in sample.feeds)) sampleMemory.adopt(tensor);
-          const logical = logicalOfRef.get(tensor.name)!;
+          const logical = mustGet(logicalOfRef, tensor.name);
           refTensors.set(logical, tensor);
           sizes.set(logical, tensor.data.byteLength);
           if (fp32Outputs.includes(logical)) finalRef.set(logical, tensor);
@@ -258,8 +258,8 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         }
         // 2. Each candidate, streamed tensor by tensor against the held FP32 group.
         for (const [k, c] of cands.entries()) {
-          const wanted = group.filter((n) => c.fetchName.has(n) && !c.skipped.has(n));
-          const logicalOf = new Map(wanted.map((n) => [c.fetchName.get(n)!, n]));
+          const wanted = group.filter((n) => c.fetchName.has(n) && !c.fold.skipped.has(n));
+          const logicalOf = new Map(wanted.map((n) => [mustGet(c.fetchName, n), n]));
           const got = new Set<string>();
           t = performance.now();
           const fetch = [...logicalOf.keys()];
@@ -272,17 +272,18 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
             if (name === undefined) { sampleMemory.done(raw); continue; } // not asked for (a runner may return more)
             got.add(name);
             const output = fp32Outputs.includes(name);
+            const pair = mustGet(c.byName, name);
             // An integer tensor with one scale is compared as is (foldPair); its float copy is made
             // only for whoever reads the values.
-            const direct = !isFloatDType(raw.dtype) && c.byName.get(name)!.test.scale?.length === 1;
-            const tensor = !direct || output || c.dump || tensorObservers.length > 0 ? asCompared(c.byName.get(name)!, raw) : raw;
+            const direct = dequantOf(pair, raw) !== undefined;
+            const tensor = !direct || output || c.dump || tensorObservers.length > 0 ? asCompared(pair, raw) : raw;
             if (tensor !== raw) { sampleMemory.adopt(tensor); sampleMemory.done(raw); }
             const ref = refTensors.get(name);
             if (!ref) { sampleMemory.done(tensor); continue; } // counted on the FP32 side
 
             const tc = performance.now();
-            if (foldPair(c, c.byName.get(name)!, ref, tensor, sample, k, tensorObservers)) { sampleMemory.hold(ref); sampleMemory.hold(tensor); }
-            if (output) finalTest[k]!.set(name, tensor);
+            if (foldPair(c, pair, ref, tensor, sample, k, tensorObservers)) { sampleMemory.hold(ref); sampleMemory.hold(tensor); }
+            if (output) at(finalTest, k).set(name, tensor);
             timing.compareMs += performance.now() - tc;
             if (c.dump) { const td = performance.now(); c.dump.write(tensor, sample.id, name); timing.dumpMs += performance.now() - td; }
             if (!output) sampleMemory.done(tensor);
@@ -293,7 +294,7 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
         }
         for (const [name, tensor] of refTensors) if (!finalRef.has(name)) sampleMemory.done(tensor);
       }
-      if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(cands[k]!, plain, finalTest[k]!);
+      if (plainOutputs) for (const [k, plain] of plainOutputs.entries()) perturbation(at(cands, k), plain, at(finalTest, k));
       for (const o of sampleObservers) await o.observeSample(sample, finalRef, finalTest);
       sampleMemory.endSample([...finalRef.values(), ...finalTest.flatMap((m) => [...m.values()])]);
       await refGroups?.sweep();
@@ -334,27 +335,17 @@ function asCompared(pair: TensorPair, t: Tensor): Tensor {
   return q.kind !== 'float' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint, t.name === q.quantized ? q.actual : t.name) : t;
 }
 
+/** The scale and zero point to compare an integer tensor with, when it stands for one per-tensor DequantizeLinear. */
+function dequantOf(pair: TensorPair, t: Tensor): { scale: number; zeroPoint: number } | undefined {
+  const q = pair.test;
+  const [scale] = q.scale ?? [];
+  return !isFloatDType(t.dtype) && q.kind !== 'float' && q.scale?.length === 1 && scale !== undefined ? { scale, zeroPoint: q.zeroPoint?.[0] ?? 0 } : undefined;
+}
+
 /** Folds one pair into the candidate's sums; true when an observer keeps the tensors (TensorObserver). */
 function foldPair(c: CandidateState, pair: TensorPair, ref: Tensor, test: Tensor, sample: Sample, k: number, observers: TensorObserver[]): boolean {
   const name = pair.name;
-  const q = pair.test;
-  const dequantize = !isFloatDType(test.dtype) && q.kind !== 'float' && q.scale?.length === 1;
-  if (!isFloatDType(ref.dtype) || (!isFloatDType(test.dtype) && !dequantize)) {
-    c.skipped.set(name, `${ref.dtype === test.dtype ? ref.dtype : `${ref.dtype}/${test.dtype}`} tensor (not an activation)`);
-    return false;
-  }
-  if (ref.data.length !== test.data.length) {
-    c.skipped.set(name, `shapes differ: [${ref.shape}] vs [${test.shape}]`);
-    return false;
-  }
-  const one = dequantize
-    ? accumulateDequantized(newAccumulator(), ref, test, q.scale![0]!, q.zeroPoint?.[0] ?? 0)
-    : accumulateTensors(newAccumulator(), ref, test);
-  const s = sqnrDb(one.sumRef2, one.sumErr2);
-  const w = c.worst.get(name);
-  if (!w || s < w.sqnrDb) c.worst.set(name, { sample: sample.id, sqnrDb: s });
-  const acc = c.acc.get(name);
-  if (acc) mergeAccumulators(acc, one); else c.acc.set(name, one);
+  if (!c.fold.add(name, sample.id, ref, test, dequantOf(pair, test))) return false;
   if (!c.meta.has(name)) c.meta.set(name, { shape: ref.shape, dtype: ref.dtype });
   let retain = false;
   for (const o of observers) if (o.observeTensor(pair, k, sample, ref, test) === 'retain') retain = true;
@@ -388,7 +379,7 @@ function perturbation(c: CandidateState, plainOutputs: Map<string, Tensor>, inst
   for (const [name, plain] of plainOutputs) {
     const inst = instrumented.get(name);
     if (!inst || !isFloatDType(plain.dtype)) continue;
-    const m = finalize(accumulateTensors(newAccumulator(), plain, inst));
+    const m = compareTensors(plain, inst);
     c.perturbation.push({ output: name, maxAbs: m.maxAbs, sqnrDb: m.sqnrDb });
   }
 }
@@ -424,9 +415,9 @@ function memoryPlan(budget: number, fp32: OnnxModel, fp32Runner: Runner, cands: 
 function candidateResult(c: CandidateState, samples: number): CandidateResult {
   const records: TensorRecord[] = [];
   for (const p of c.pairing.pairs) {
-    const acc = c.acc.get(p.name);
-    if (!acc || c.skipped.has(p.name)) continue;
-    const meta = c.meta.get(p.name)!;
+    const metrics = c.fold.metrics(p.name);
+    if (!metrics || c.fold.skipped.has(p.name)) continue;
+    const meta = mustGet(c.meta, p.name);
     // The Q/DQ pair's integer tensor stands for its DQ output (fetched for speed: fetchOf above).
     const fetched = c.fetchName.get(p.name);
     const int8Name = fetched === undefined || fetched === p.test.quantized ? p.test.actual : fetched;
@@ -436,16 +427,16 @@ function candidateResult(c: CandidateState, samples: number): CandidateResult {
       name: p.name, int8Name, opType: p.opType, node: p.node, order: p.order,
       shape: meta.shape, dtype: meta.dtype, int8Kind: asPaired ? p.test.kind : 'float', ...(p.int8Op ? { int8Op: p.int8Op } : {}),
       ...(asPaired && p.test.scale?.length === 1 ? { scale: p.test.scale[0] } : {}),
-      inputs: p.inputs, metrics: finalize(acc), worst: c.worst.get(p.name) ?? null,
+      inputs: p.inputs, metrics, worst: c.fold.worst.get(p.name) ?? null,
     });
   }
   return {
     model: { path: c.model.path, sha256: modelSha256(c.model), backend: c.runner.describe().backend },
     records,
-    skipped: [...c.skipped].map(([name, reason]) => ({ name, reason })),
+    skipped: [...c.fold.skipped].map(([name, reason]) => ({ name, reason })),
     unmatched: { fp32: c.pairing.unmatchedRef, int8: c.pairing.unmatchedTest },
     perturbation: c.perturbation,
-    accumulators: c.acc,
+    accumulators: c.fold.acc,
     coverage: c.coverage.result(samples),
   };
 }
@@ -460,13 +451,13 @@ function fusedNames(r: Runner): Set<string> {
 function unionInOrder(lists: TensorPair[][]): string[] {
   const order = new Map<string, number>();
   for (const l of lists) for (const p of l) order.set(p.name, p.order);
-  return [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)!);
+  return [...order.keys()].sort((a, b) => mustGet(order, a) - mustGet(order, b));
 }
 
 function checkSameInputs(refPath: string, ref: { name: string; shape: (number | string)[]; dtype: string }[], testPath: string, test: { name: string; shape: (number | string)[]; dtype: string }[]): void {
   const fmt = (l: typeof ref) => l.map((i) => `${i.name} ${i.dtype}[${i.shape.join(',')}]`).join('; ');
   const same = ref.length === test.length && ref.every((r, i) => {
-    const t = test[i]!;
+    const t = at(test, i);
     return r.name === t.name && r.dtype === t.dtype && r.shape.length === t.shape.length &&
       r.shape.every((d, j) => typeof d !== 'number' || typeof t.shape[j] !== 'number' || d === t.shape[j]);
   });
@@ -484,7 +475,7 @@ async function openDumps(fp32: OnnxModel, cands: CandidateState[], dir: string |
   const [refFile, ...candFiles] = dumpFileNames(cands.length).map((f) => path.join(dir, f));
   const writer = ArrowDumpWriter.open(refFile!, { role: 'fp32', model: fp32.path, backend });
   cands.forEach((c, k) => {
-    c.dump = ArrowDumpWriter.open(candFiles[k]!, { role: 'int8', model: c.model.path, backend, reference: fp32.path });
+    c.dump = ArrowDumpWriter.open(at(candFiles, k), { role: 'int8', model: c.model.path, backend, reference: fp32.path });
   });
   return {
     ref: {

@@ -2,6 +2,7 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { Runner, TensorInfo } from '../runners/runner.js';
 import { dtypeBytes } from '../tensor/dtype.js';
+import { numel } from '../tensor/tensor.js';
 
 /**
  * One session per fetch group (--max-memory). ONNX Runtime computes and holds every graph output of
@@ -61,7 +62,7 @@ export function staticSizes(infos: readonly TensorInfo[]): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const t of infos) {
     if (t.dtype === 'unknown' || !t.shape.every((d) => typeof d === 'number' && d >= 0)) continue;
-    sizes.set(t.name, (t.shape as number[]).reduce((a, d) => a * d, 1) * dtypeBytes(t.dtype));
+    sizes.set(t.name, numel(t.shape as number[]) * dtypeBytes(t.dtype));
   }
   return sizes;
 }

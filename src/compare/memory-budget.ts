@@ -1,6 +1,7 @@
 import type { TensorProto } from 'onnx-buf';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { dtypeBytes, dtypeFromOnnx } from '../tensor/dtype.js';
+import { numel } from '../tensor/tensor.js';
 
 /**
  * What `--max-memory` bounds: everything a comparison holds of the models while it runs, i.e. the
@@ -23,7 +24,7 @@ export interface MemoryPlan {
 /** Bytes an initializer's values take once loaded (inline or external). */
 function initializerBytes(t: TensorProto): number {
   const dtype = dtypeFromOnnx(t.dataType);
-  const n = t.dims.reduce((a, d) => a * Number(d), 1);
+  const n = numel(t.dims);
   return dtype ? n * dtypeBytes(dtype) : t.rawData.byteLength;
 }
 

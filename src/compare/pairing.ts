@@ -4,6 +4,7 @@ import { producerOf } from '../graph/graph-index.js';
 import { logicalTensors, type LogicalTensor } from '../graph/qdq.js';
 import { activationChains, resolveFoldedActivations, type ActivationChain } from '../graph/folded-activations.js';
 import { claimByNodeName } from '../graph/renamed-tensors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /** One FP32 tensor and the INT8 tensor that stands for it. */
 export interface TensorPair {
@@ -45,11 +46,11 @@ export interface Pairing {
  * (see graph/qdq.ts). Rows follow the FP32 graph's topological order.
  */
 export function pairModels(ref: OnnxModel, test: OnnxModel): Pairing {
-  const refGraph = indexGraph(ref.proto.graph!);
-  const testGraph = indexGraph(test.proto.graph!);
-  const refLogical = logicalTensors(ref.proto.graph!, refGraph, new Set());
+  const refGraph = indexGraph(graphOf(ref.proto));
+  const testGraph = indexGraph(graphOf(test.proto));
+  const refLogical = logicalTensors(graphOf(ref.proto), refGraph, new Set());
   const refNames = new Set(refLogical.keys());
-  const testLogical = logicalTensors(test.proto.graph!, testGraph, refNames);
+  const testLogical = logicalTensors(graphOf(test.proto), testGraph, refNames);
   claimByNodeName(refGraph, refNames, testLogical, testGraph);
   const { absorbed, folded } = resolveFoldedActivations(activationChains(refGraph), testLogical, testGraph);
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, at } from '../errors.js';
 import { writeFileAtomic } from '../output/output-session.js';
 import { finalize, mergeAccumulators, newAccumulator, type MetricAccumulator } from './metrics.js';
 import type { CandidateResult, ComparisonResult, ModelInfo, TensorRecord } from './compare-models.js';
@@ -37,7 +37,7 @@ export function toPartial(result: ComparisonResult, shard: PartialRun['shard'], 
   const index = result.sampleIndex ?? result.samples.map((_, i) => i);
   return {
     format: 'trt-diff-partial', version: 1, shard, args, fp32: result.fp32,
-    samples: result.samples.map((id, i) => ({ id, index: index[i]! })),
+    samples: result.samples.map((id, i) => ({ id, index: at(index, i) })),
     candidates: result.candidates.map((c) => ({
       model: c.model,
       records: c.records.map(({ metrics: _m, ...r }) => ({ ...r, acc: c.accumulators?.get(r.name) ?? missingSums(r.name) })),
@@ -95,7 +95,7 @@ const PER_SHARD_ARGS = new Set(['shard', 'partial', 'dump', 'threads', 'workers'
  */
 export function mergePartials(parts: readonly { file: string; part: PartialRun }[]): ComparisonResult {
   if (parts.length === 0) throw new UserError('merge needs at least one partial run');
-  const first = parts[0]!;
+  const first = at(parts, 0);
   const count = first.part.shard.count;
   const seen = new Map<number, string>();
   for (const { file, part } of parts) {
@@ -123,7 +123,7 @@ export function mergePartials(parts: readonly { file: string; part: PartialRun }
     const records = new Map<string, TensorRecord & { acc: MetricAccumulator }>();
     const skipped = new Map<string, string>();
     for (const { part } of parts) {
-      const c = part.candidates[k]!;
+      const c = at(part.candidates, k);
       for (const s of c.skipped) if (!skipped.has(s.name)) skipped.set(s.name, s.reason);
       for (const r of c.records) {
         const have = records.get(r.name);

@@ -11,7 +11,7 @@ export interface Detection {
   anchor: number;
 }
 
-export function area(b: Box): number {
+function area(b: Box): number {
   return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 }
 

@@ -1,4 +1,5 @@
 import type { ModelProto } from 'onnx-buf';
+import { at } from '../errors.js';
 
 /**
  * Class names from an Ultralytics export's metadata (`names`: "{0: 'person', 1: 'bicycle', ...}", a
@@ -8,7 +9,7 @@ export function classNames(proto: ModelProto): Map<number, string> {
   const raw = proto.metadataProps.find((p) => p.key === 'names')?.value;
   const names = new Map<number, string>();
   if (!raw) return names;
-  for (const m of raw.matchAll(/(\d+)\s*:\s*(['"])(.*?)\2/g)) names.set(Number(m[1]), m[3]!);
+  for (const m of raw.matchAll(/(\d+)\s*:\s*(['"])(.*?)\2/g)) names.set(Number(m[1]), at(m, 3));
   return names;
 }
 

@@ -23,16 +23,17 @@ export interface MapOptions {
   maxDets: number;
 }
 
-/** numpy.linspace(start, stop, num): i·step + start, the last point exactly `stop`. */
+/** numpy.linspace(start, stop, num): i·step + start, the last point exactly `stop`. @internal */
 export function linspace(start: number, stop: number, num: number): number[] {
   const step = (stop - start) / (num - 1);
   return Array.from({ length: num }, (_, i) => (i === num - 1 ? stop : i * step + start));
 }
 
+/** @internal */
 export const COCO_IOU_THRESHOLDS = linspace(0.5, 0.95, 10);
-export const COCO_RECALL_POINTS = linspace(0, 1, 101);
+const COCO_RECALL_POINTS = linspace(0, 1, 101);
 /** Ultralytics val keeps 300 detections per image; COCOeval's maxDets is set to the same. */
-export const MAP_OPTIONS: MapOptions = { iouThresholds: COCO_IOU_THRESHOLDS, recallPoints: COCO_RECALL_POINTS, maxDets: 300 };
+const MAP_OPTIONS: MapOptions = { iouThresholds: COCO_IOU_THRESHOLDS, recallPoints: COCO_RECALL_POINTS, maxDets: 300 };
 
 export interface ClassAp { cls: number; gt: number; ap: number[] }
 export interface MapResult {

@@ -1,9 +1,6 @@
-
-import { UserError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../output/output-session.js';
 import type { PredictedBox } from './coco-map.js';
 import type { DecodeOptions } from './decode.js';
-import { readInputText } from '../io/input-file.js';
 import type { ImageRecord } from './head-observer.js';
 
 /**
@@ -35,23 +32,4 @@ export function detectionsFile(decode: DecodeOptions, images: ImageRecord[], mod
 
 export function writeDetectionsFile(file: string, data: DetectionsFile): void {
   writeFileAtomic(file, JSON.stringify(data));
-}
-
-export function readDetectionsFile(file: string): DetectionsFile {
-  let data: DetectionsFile;
-  const text = readInputText(file);
-  try {
-    data = JSON.parse(text) as DetectionsFile;
-  } catch (e) {
-    throw new UserError(`cannot read detections (${errorMessage(e)})`, file);
-  }
-  if (data?.format !== 'trt-diff-detections/1' || !Array.isArray(data.images) || !Array.isArray(data.models)) {
-    throw new UserError('not a trt-diff detections file (format trt-diff-detections/1)', file);
-  }
-  return data;
-}
-
-/** The detections of one model of the file as evaluator input. */
-export function predictedBoxes(m: DetectionsFile['models'][number]): PredictedBox[] {
-  return m.detections.map((d) => ({ image: d.image_id, cls: d.category_id, score: d.score, bbox: d.bbox as PredictedBox['bbox'] }));
 }

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
-import type { Analysis, AnalysisContext, AnalysisRun } from '../analysis/analysis.js';
+import type { Analysis, AnalysisContext, AnalysisRun, AnalysisSetup } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtCos, fmtDb } from '../report/format.js';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { buildLogicalGraph } from './logical-graph.js';
 import { headFromSpec, labelCounts, type DetectorHead, type HeadLabel } from './head-discovery.js';
 import { PRESETS, formatLayout, parseHeadSpec, type DetectorLayout } from './head-spec.js';
@@ -18,9 +18,11 @@ import { groundTruthOf } from './yolo-labels.js';
 import { detectionsFile, writeDetectionsFile } from './detections-file.js';
 import { classLabel, classNames } from './class-names.js';
 import type { Detection } from './boxes.js';
+import { log } from '../log.js';
+import { graphOf } from '../graph/onnx-model.js';
 
-export const TOP_K = 100;
-export const MATCH_IOU = 0.5;
+const TOP_K = 100;
+const MATCH_IOU = 0.5;
 
 /** `report.candidates[k].analyses.head` (docs/detection.md). */
 export type HeadAnalysisResult =
@@ -38,17 +40,42 @@ export type HeadAnalysisResult =
 interface LabelledBox { box: [number, number, number, number]; score: number; label: string }
 interface MapPair { map50: number; map50_95: number }
 
-function decodeOptions(args: Record<string, unknown>): DecodeOptions {
-  const conf = args.conf as number, iou = args.iou as number;
-  for (const [flag, v] of [['conf', conf], ['iou', iou]] as const) {
-    if (!(v >= 0 && v <= 1)) throw new UserError(`--${flag} must be between 0 and 1, got ${v}`);
-  }
-  return { ...DETECT_DEFAULTS, conf, iou };
+/** The head analysis's options (--head, --conf, --iou, --labels, --save-detections), parsed. */
+export interface HeadOptions {
+  /** auto | PRESET[,key=value...] | boxes=...: the head grammar of head-spec.ts ('off' never reaches here). */
+  spec: string;
+  detect: DecodeOptions;
+  labels?: string;
+  saveDetections?: string;
+}
+
+function parseHeadOptions(args: Readonly<Record<string, unknown>>): HeadOptions | undefined {
+  const spec = args.head === undefined ? 'auto' : String(args.head);
+  if (spec === 'off') return undefined;
+  const unit = (flag: 'conf' | 'iou'): number => {
+    const v = args[flag] ?? DETECT_DEFAULTS[flag];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new UserError(`--${flag} must be between 0 and 1, got ${v}`);
+    return v;
+  };
+  const conf = unit('conf'), iou = unit('iou');
+  const file = (flag: string) => { const v = args[flag]; return typeof v === 'string' && v !== '' ? v : undefined; };
+  const labels = file('labels'), saveDetections = file('save-detections');
+  return {
+    spec, detect: { ...DETECT_DEFAULTS, conf, iou },
+    ...(labels !== undefined ? { labels } : {}), ...(saveDetections !== undefined ? { saveDetections } : {}),
+  };
+}
+
+/** Ultralytics .engine metadata of a detector: its head layout, so the verdict works without a graph. @internal */
+export function headFromMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
+  const names = metadata?.['names'];
+  if (metadata?.['task'] !== 'detect' || !names || typeof names !== 'object') return undefined;
+  return `boxes=0:4,scores=4:${4 + Object.keys(names).length}`;
 }
 
 /** The head of the FP32 model (the one every row is named after), or a note saying why there is none. */
-export function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
-  const lg = buildLogicalGraph(fp32.proto.graph!);
+function resolveHead(fp32: OnnxModel, spec: string): { head: DetectorHead | null; note?: string } {
+  const lg = buildLogicalGraph(graphOf(fp32.proto));
   let head: DetectorHead | null;
   try {
     head = headFromSpec(lg, parseHeadSpec(spec), fp32.path);
@@ -78,14 +105,16 @@ class HeadRun implements AnalysisRun {
   private readonly note?: string;
   private readonly observer?: HeadObserver;
 
-  constructor(private readonly args: Record<string, unknown>, fp32: OnnxModel, int8: readonly OnnxModel[]) {
-    const r = resolveHead(fp32, (args.head as string | undefined) ?? 'auto');
+  constructor(private readonly opt: HeadOptions, { fp32, int8, fp32EngineMetadata }: AnalysisSetup) {
+    // An engine that exposes only its outputs has no graph to discover a head in: its metadata may name one.
+    const spec = opt.spec === 'auto' ? headFromMetadata(fp32EngineMetadata) ?? 'auto' : opt.spec;
+    const r = resolveHead(fp32, spec);
     this.head = r.head;
     if (r.note) this.note = r.note;
     if (!this.head?.layout) return;
     this.observer = new HeadObserver(this.head.layout, {
-      detect: decodeOptions(args), topK: TOP_K, matchIou: MATCH_IOU, map: MAP_DEFAULTS,
-      labelsDir: args.labels as string | undefined, keepDetections: !!args['save-detections'],
+      detect: opt.detect, topK: TOP_K, matchIou: MATCH_IOU, map: MAP_DEFAULTS,
+      labelsDir: opt.labels, keepDetections: opt.saveDetections !== undefined,
     }, int8.length);
     this.observers.push(this.observer);
   }
@@ -96,15 +125,15 @@ class HeadRun implements AnalysisRun {
       for (const c of report.candidates) c.analyses.head = { found: false, note: this.note! } satisfies HeadAnalysisResult;
       return;
     }
-    const labels = this.args.labels as string | undefined;
+    const labels = this.opt.labels;
     const fp32Map = obs && labels ? mapOf(obs, labels, obs.fp32Detections) : undefined;
     const th = { sqnrThresholdDb: report.thresholds.sqnrThresholdDb, cosineThreshold: report.thresholds.cosineThreshold, dropDb: report.thresholds.dropDb, use: 'accumulated' as const };
     report.candidates.forEach((c, k) => {
-      for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) {
+      for (const r of [...at(ctx.result.candidates, k).records, ...c.rows]) {
         const l = head.labels.get(r.name);
         if (l) r.branch = l;
       }
-      const branches = branchDivergence(ctx.result.candidates[k]!.records, head, th);
+      const branches = branchDivergence(at(ctx.result.candidates, k).records, head, th);
       const output = obs ? obs.summary(k) : null;
       const result: HeadAnalysisResult = {
         found: true,
@@ -123,13 +152,13 @@ class HeadRun implements AnalysisRun {
       }
       c.analyses.head = result;
     });
-    const save = this.args['save-detections'] as string | undefined;
+    const save = this.opt.saveDetections;
     if (save && obs) {
       writeDetectionsFile(save, detectionsFile(labels ? MAP_DEFAULTS : obs.opt.detect, obs.images, [
         { name: 'fp32', path: ctx.fp32.path, dets: obs.fp32Detections },
         ...ctx.int8.map((m, k) => ({ name: ctx.int8.length === 1 ? 'int8' : `int8-${k + 1}`, path: m.path, dets: obs.detectionsOf(k) })),
       ]));
-      process.stderr.write(`wrote ${save}\n`);
+      log.info(`wrote ${save}`);
     }
   }
 
@@ -144,7 +173,7 @@ class HeadRun implements AnalysisRun {
   };
 }
 
-export const headAnalysis: Analysis = {
+export const headAnalysis: Analysis<HeadOptions> = {
   name: 'head',
   options: <T>(y: Argv<T>) => y
     .option('head', { type: 'string', default: 'auto', describe: `detector head: auto | off | PRESET (${Object.keys(PRESETS).join(', ')}) [,key=value...] | boxes=0:4,scores=4:84[,layout=CxA|AxC][,objectness=4][,background=0]... (docs/detection.md)`, group: 'Detection:' })
@@ -152,17 +181,18 @@ export const headAnalysis: Analysis = {
     .option('iou', { type: 'number', default: DETECT_DEFAULTS.iou, describe: 'NMS IoU threshold of compared detections', group: 'Detection:' })
     .option('labels', { type: 'string', describe: 'YOLO label folder (<stem>.txt per image): adds mAP50 / mAP50-95 of every model', group: 'Detection:' })
     .option('save-detections', { type: 'string', describe: 'write every model\'s detections (COCO results JSON) to this file', group: 'Detection:' }) as unknown as Argv<T>,
-  enabled: (args) => args.head !== 'off',
+  parse: parseHeadOptions,
+  outputs: (o) => [{ flag: '--save-detections', path: o.saveDetections }],
   shardable: true,
-  start: (args, fp32, int8) => new HeadRun(args, fp32, int8),
+  start: (o, setup) => new HeadRun(o, setup),
   render: (report, k, color) => renderHead(report, k, color),
 };
 
 const f3 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
 
 /** The verdict, its evidence and the branch table, shown above candidate k's per-layer table. */
-export function renderHead(report: Report, k: number, color: boolean): string[] {
-  const c = report.candidates[k]!;
+function renderHead(report: Report, k: number, color: boolean): string[] {
+  const c = at(report.candidates, k);
   const res = c.analyses.head as HeadAnalysisResult | undefined;
   if (!res) return [];
   if (!res.found) return k === 0 ? [res.note] : [];

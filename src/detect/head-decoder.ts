@@ -2,7 +2,7 @@ import type { Sample } from '../inputs/input-source.js';
 import { readNpy } from '../inputs/npy.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { toFloat32 } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import type { Detection } from './boxes.js';
 import { decodeDetections, headView, type DecodeOptions, type HeadView, type InputSize } from './decode.js';
 import type { DetectorLayout } from './head-spec.js';
@@ -14,11 +14,11 @@ const SIZED = new Set(['cxcywh-norm', 'xyxy-norm', 'grid', 'priors', 'fastestdet
  * Network input size of a sample: the letterbox of an image input, else the last two dims of the
  * first 4-D feed ([N, C, H, W]).
  */
-export function inputSizeOf(sample: Sample): InputSize | null {
+function inputSizeOf(sample: Sample): InputSize | null {
   const lb = sample.image?.letterbox;
   if (lb) return { width: lb.width, height: lb.height };
   const t = Object.values(sample.feeds).find((f) => f.shape.length === 4);
-  return t ? { width: t.shape[3]!, height: t.shape[2]! } : null;
+  return t ? { width: at(t.shape, 3), height: at(t.shape, 2) } : null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at, mustGet } from '../errors.js';
 import { numel } from '../tensor/tensor.js';
 import { initializerValues } from '../graph/initializers.js';
 import { ancestors, commonDominators, descendants, type LogicalGraph } from './logical-graph.js';
@@ -47,7 +47,7 @@ function throughLayout(lg: LogicalGraph, t: string): string {
   for (;;) {
     const p = lg.producer.get(cur);
     if (!p || !LAYOUT_OPS.has(p.opType) || p.inputs.length !== 1) return cur;
-    cur = p.inputs[0]!;
+    cur = at(p.inputs, 0);
   }
 }
 
@@ -64,7 +64,7 @@ function intAttr(lg: LogicalGraph, t: string, name: string, dflt: number): numbe
  * keeps a last axis last, else the same axis when its width matches (flatten(2)-style merges).
  */
 function mapAxis(lg: LogicalGraph, to: string, axis: number, from: string, width: number, last: boolean): number | null {
-  const p = lg.producer.get(to)!;
+  const p = mustGet(lg.producer, to);
   const so = lg.shapes.get(to), si = lg.shapes.get(from);
   if (p.opType === 'Identity' || p.opType === 'Cast') return axis;
   if (p.opType === 'Transpose') {
@@ -118,23 +118,24 @@ function traceChannels(lg: LogicalGraph, output: string, axis: number, width: nu
     const p = lg.producer.get(t);
     if (!p || depth > 64) { leaves.push({ tensor: t, lo, hi }); return; }
     if (LAYOUT_OPS.has(p.opType) && p.inputs.length === 1) {
-      const j = mapAxis(lg, t, ax, p.inputs[0]!, hi - lo, last);
+      const j = mapAxis(lg, t, ax, at(p.inputs, 0), hi - lo, last);
       if (j === null) { leaves.push({ tensor: t, lo, hi }); return; }
-      const si = lg.shapes.get(p.inputs[0]!);
-      visit(p.inputs[0]!, j, lo, hi, depth + 1, si ? j === si.length - 1 : last && p.opType !== 'Transpose');
+      const si = lg.shapes.get(at(p.inputs, 0));
+      visit(at(p.inputs, 0), j, lo, hi, depth + 1, si ? j === si.length - 1 : last && p.opType !== 'Transpose');
       return;
     }
     if (p.opType === 'Concat' && p.inputs.length >= 2) {
-      const rank = lg.shapes.get(t)?.length ?? lg.shapes.get(p.inputs[0]!)?.length;
+      const rank = lg.shapes.get(t)?.length ?? lg.shapes.get(at(p.inputs, 0))?.length;
       let cAxis = intAttr(lg, t, 'axis', 1);
       if (cAxis < 0 && rank !== undefined) cAxis += rank;
       if (cAxis !== ax) { for (const i of p.inputs) visit(i, ax, lo, hi, depth + 1, last); return; }
       const w = p.inputs.map((i) => widthOf(lg, i, ax, last));
       const unknown = w.filter((x) => x === undefined).length;
       if (unknown === 1 && hi - lo < Number.MAX_SAFE_INTEGER / 2) w[w.indexOf(undefined)] = hi - lo - w.reduce<number>((n, x) => n + (x ?? 0), 0);
-      if (w.every((x) => x !== undefined && x > 0)) {
+      const widths = w.flatMap((x) => (x !== undefined && x > 0 ? [x] : []));
+      if (widths.length === w.length) {
         let off = lo;
-        p.inputs.forEach((i, k) => { visit(i, ax, off, off + w[k]!, depth + 1, last); off += w[k]!; });
+        p.inputs.forEach((i, k) => { const width = at(widths, k); visit(i, ax, off, off + width, depth + 1, last); off += width; });
         return;
       }
       // Undeclared widths: inputs made by a score activation are the scores, the others (at the box end) the box.
@@ -178,7 +179,7 @@ function channelAxis(lg: LogicalGraph, out: string, l: DetectorLayout): { axis: 
 }
 
 /** The roots of each branch: the tensors that wrote its channels of the output(s). */
-export function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchKind, string[]> {
+function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchKind, string[]> {
   const roots: Record<BranchKind, string[]> = { box: [], class: [], objectness: [] };
   const add = (k: BranchKind, t: string) => { if (!roots[k].includes(t)) roots[k].push(t); };
   const outputs = l.boxOutput === l.scoreOutput ? [l.scoreOutput] : [l.boxOutput, l.scoreOutput];
@@ -200,7 +201,7 @@ export function branchRoots(lg: LogicalGraph, l: DetectorLayout): Record<BranchK
 }
 
 /** Label every activation given the roots of each branch (see HeadLabel). */
-export function labelTensors(lg: LogicalGraph, roots: Record<BranchKind, readonly string[]>): { labels: Map<string, HeadLabel>; trunkEnd: string | null } {
+function labelTensors(lg: LogicalGraph, roots: Record<BranchKind, readonly string[]>): { labels: Map<string, HeadLabel>; trunkEnd: string | null } {
   const present = BRANCHES.filter((k) => roots[k].length > 0);
   const up = new Map(present.map((k) => {
     const s = new Set<string>();
@@ -208,15 +209,15 @@ export function labelTensors(lg: LogicalGraph, roots: Record<BranchKind, readonl
     return [k, s] as const;
   }));
   const all = present.flatMap((k) => roots[k]);
-  const inAll = (t: string) => present.every((k) => up.get(k)!.has(t));
+  const inAll = (t: string) => present.every((k) => mustGet(up, k).has(t));
   const trunkEnd = all.length ? commonDominators(lg, all).find(inAll) ?? null : null;
   const trunk = trunkEnd ? ancestors(lg, trunkEnd) : new Set<string>();
   const below = new Set(all.flatMap((r) => [...descendants(lg, r)]));
   const labels = new Map<string, HeadLabel>();
   for (const t of lg.order.keys()) {
-    const member = present.filter((k) => up.get(k)!.has(t));
+    const member = present.filter((k) => mustGet(up, k).has(t));
     if (member.length > 0 && member.length === present.length && present.length > 1) labels.set(t, trunk.has(t) ? 'backbone' : 'neck');
-    else if (member.length > 0) labels.set(t, member[0]!);
+    else if (member.length > 0) labels.set(t, at(member, 0));
     else if (below.has(t)) labels.set(t, 'shared');
   }
   // A root that is also downstream of another root (one branch derived from another) stays in its branch.
@@ -261,10 +262,11 @@ function singleOutputCandidates(lg: LogicalGraph, out: string): { layout: Detect
   const s = lg.shapes.get(out);
   if (!s || s[0] !== 1 && s[0] !== -1) return [];
   const [, x, y] = s;
-  if (s.length === 4 && x! > 5) return [{ layout: layoutFrom(PRESETS.fastestdet!, 'fastestdet', out, out) }];
-  if (s.length !== 3 || x === undefined || y === undefined) return [];
-  if ((y === 6 || y === 7) && x! > 6) return [{ layout: layoutFrom(PRESETS.yolov10!, 'yolov10', out, out) }];
-  if (x! > 0 && y! > 0 && x! < y!) {
+  if (x === undefined) return [];
+  if (s.length === 4 && x > 5) return [{ layout: layoutFrom(PRESETS.fastestdet, 'fastestdet', out, out) }];
+  if (s.length !== 3 || y === undefined) return [];
+  if ((y === 6 || y === 7) && x > 6) return [{ layout: layoutFrom(PRESETS.yolov10, 'yolov10', out, out) }];
+  if (x > 0 && y > 0 && x < y) {
     const l = layoutFrom({ ...PRESETS.yolov8, scores: { start: 4, end: x } }, 'yolov8', out, out);
     return [{ layout: l }];
   }
@@ -288,7 +290,7 @@ function outputPairs(lg: LogicalGraph): { b: string; sc: string }[] {
   const shape = (o: string) => lg.shapes.get(o);
   const pairs: { b: string; sc: string; rank: number }[] = [];
   for (const b of lg.outputs.filter((o) => shape(o)?.length === 3 && shape(o)![2] === 4)) {
-    for (const sc of lg.outputs.filter((o) => o !== b && shape(o)?.length === 3 && shape(o)![1] === shape(b)![1] && shape(o)![2]! >= 1)) {
+    for (const sc of lg.outputs.filter((o) => o !== b && shape(o)?.length === 3 && shape(o)![1] === shape(b)![1] && at(shape(o)!, 2) >= 1)) {
       const bo = producerOp(lg, b), so = producerOp(lg, sc);
       pairs.push({ b, sc, rank: (bo === 'Sigmoid' ? 2 : 0) + (SCORE_ACTIVATIONS.has(so) ? 1 : 0) - (SCORE_ACTIVATIONS.has(bo) && bo !== 'Sigmoid' ? 4 : 0) });
     }
@@ -388,7 +390,7 @@ export function headFromSpec(lg: LogicalGraph, spec: HeadSpec, modelPath: string
     if (!one) throw new UserError(`--head ${family}: no pair of outputs [1,A,4] boxes and [1,A,K] scores, nor one output [1,A,4+K] (outputs: ${lg.outputs.join(', ')}); name them with boxes=<output>,scores=<output>`, modelPath);
     fields = { ...f, output: one, boxes: { start: 0, end: 4 }, scores: { start: 4 } };
   }
-  const output = fields.output ?? lg.outputs[0]!;
+  const output = fields.output ?? at(lg.outputs, 0);
   if (!lg.outputs.includes(output)) throw new UserError(`--head output=${output}: not a graph output (outputs: ${lg.outputs.join(', ')})`, modelPath);
   let layout = layoutFrom(fields, family, output, output);
   // The preset's score function is applied only where the graph has not applied it already.

@@ -26,7 +26,7 @@ export interface HeadObserverOptions {
 }
 
 /** IoU thresholds .50:.05:.95 of COCO's mAP50-95, for box agreement and detection F1. */
-export const IOU_THRESHOLDS = Array.from({ length: 10 }, (_, i) => 0.5 + 0.05 * i);
+const IOU_THRESHOLDS = Array.from({ length: 10 }, (_, i) => 0.5 + 0.05 * i);
 
 /** Per-candidate accumulation over samples: only sums, counts and small per-sample lists. */
 interface CandidateStats {
@@ -88,7 +88,7 @@ export interface HeadOutputSummary {
 }
 
 /** The q-quantile (linear between order statistics) of the finite values; NaN when none. */
-export function quantile(xs: readonly number[], q: number): number {
+function quantile(xs: readonly number[], q: number): number {
   const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const pos = (v.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);

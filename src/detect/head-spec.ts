@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 
 /**
  * Channel range [start, end) along the channel axis of a detector output. Negative values count
@@ -17,13 +17,13 @@ export interface ChannelRange {
  *   priors                – SSD/RetinaNet deltas (dx, dy, dw, dh) against priors (cx, cy, w, h normalised) and variances;
  *   fastestdet            – one cell per anchor of an [1, C, H, W] map: cx = (gx + tanh(tx)) / W, w = sigmoid(tw), normalised.
  */
-export const BOX_FORMATS = ['xywh', 'xyxy', 'cxcywh-norm', 'xyxy-norm', 'grid', 'priors', 'fastestdet'] as const;
+const BOX_FORMATS = ['xywh', 'xyxy', 'cxcywh-norm', 'xyxy-norm', 'grid', 'priors', 'fastestdet'] as const;
 export type BoxFormat = (typeof BOX_FORMATS)[number];
 /** What turns the score channels into probabilities: nothing (already probabilities), sigmoid, or softmax over the score channels. */
-export const ACTIVATIONS = ['none', 'sigmoid', 'softmax'] as const;
+const ACTIVATIONS = ['none', 'sigmoid', 'softmax'] as const;
 export type ScoreActivation = (typeof ACTIVATIONS)[number];
 /** How objectness and class probability make the detection score: obj·cls (YOLOv5/X) or obj^0.6·cls^0.4 (FastestDet). */
-export const COMBINES = ['mul', 'fastestdet'] as const;
+const COMBINES = ['mul', 'fastestdet'] as const;
 export type ScoreCombine = (typeof COMBINES)[number];
 
 /**
@@ -81,7 +81,7 @@ export interface HeadFields {
  * given), and `variances` are the family's box-coder scales for format=priors (SSD 0.1/0.2,
  * RetinaNet 1/1: torchvision/detectron2/mmdetection weights 1,1,1,1).
  */
-export const PRESETS: Record<string, HeadFields> = {
+const FAMILIES = {
   yolov8: { layout: 'CxA', boxes: { start: 0, end: 4 }, scores: { start: 4 }, boxFormat: 'xywh' },
   yolov5: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'xywh' },
   yolox: { layout: 'AxC', boxes: { start: 0, end: 4 }, objectness: 4, scores: { start: 5 }, boxFormat: 'grid', strides: [8, 16, 32] },
@@ -91,9 +91,11 @@ export const PRESETS: Record<string, HeadFields> = {
   detr: { layout: 'AxC', boxFormat: 'cxcywh-norm', activation: 'softmax', background: -1, nms: false },
   rtdetr: { layout: 'AxC', boxFormat: 'cxcywh-norm', activation: 'sigmoid', nms: false },
   fastestdet: { layout: 'CxA', objectness: 0, boxes: { start: 1, end: 5 }, scores: { start: 5 }, boxFormat: 'fastestdet', combine: 'fastestdet' },
+} satisfies Record<string, HeadFields>;
+/** The families by name (YOLOv7 shares YOLOv5's head, YOLO11 YOLOv8's); known names typed as present. */
+export const PRESETS: Record<string, HeadFields> & Record<keyof typeof FAMILIES | 'yolov7' | 'yolo11', HeadFields> = {
+  ...FAMILIES, yolov7: FAMILIES.yolov5, yolo11: FAMILIES.yolov8,
 };
-PRESETS.yolov7 = PRESETS.yolov5!;
-PRESETS.yolo11 = PRESETS.yolov8!;
 
 /** A parsed `--head` value. */
 export type HeadSpec =
@@ -103,7 +105,7 @@ export type HeadSpec =
 
 const RANGE = /^(-?\d*):(-?\d*)$/;
 
-export function parseRange(v: string): ChannelRange | null {
+function parseRange(v: string): ChannelRange | null {
   const m = RANGE.exec(v.trim());
   if (!m) return null;
   const start = m[1] === '' ? 0 : Number(m[1]);
@@ -158,7 +160,7 @@ export function parseHeadSpec(text: string): HeadSpec {
   if (s === 'off') return { kind: 'off' };
   const parts = s.split(',').map((p) => p.trim());
   let preset: string | undefined;
-  if (!parts[0]!.includes('=')) {
+  if (!at(parts, 0).includes('=')) {
     preset = parts.shift()!;
     if (!PRESETS[preset]) throw new UserError(`--head: unknown preset "${preset}" (auto, off, ${Object.keys(PRESETS).join(', ')})`);
   }

@@ -2,6 +2,7 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import { indexGraph, type GraphIndex } from '../graph/graph-index.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import { isParameterPath, logicalTensors, type LogicalTensor } from '../graph/qdq.js';
+import { mustGet } from '../errors.js';
 
 /** A compute node of the activation graph, with every tensor under its logical (FP32) name. */
 export interface LogicalNode {
@@ -117,9 +118,9 @@ export function commonDominators(lg: LogicalGraph, targets: readonly string[]): 
   const depth = new Map<string, number>([[ROOT, 0]]);
   const intersect = (a: string, b: string): string => {
     while (a !== b) {
-      while (depth.get(a)! > depth.get(b)!) a = idom.get(a)!;
-      while (depth.get(b)! > depth.get(a)!) b = idom.get(b)!;
-      if (a !== b) { a = idom.get(a)!; b = idom.get(b)!; }
+      while (mustGet(depth, a) > mustGet(depth, b)) a = mustGet(idom, a);
+      while (mustGet(depth, b) > mustGet(depth, a)) b = mustGet(idom, b);
+      if (a !== b) { a = mustGet(idom, a); b = mustGet(idom, b); }
     }
     return a;
   };
@@ -127,13 +128,13 @@ export function commonDominators(lg: LogicalGraph, targets: readonly string[]): 
     const known = preds.filter((p) => depth.has(p));
     const d = known.length === 0 ? ROOT : known.reduce(intersect);
     idom.set(t, d);
-    depth.set(t, depth.get(d)! + 1);
+    depth.set(t, mustGet(depth, d) + 1);
   };
-  const sorted = [...lg.order.keys()].sort((a, b) => lg.order.get(a)! - lg.order.get(b)!);
+  const sorted = [...lg.order.keys()].sort((a, b) => mustGet(lg.order, a) - mustGet(lg.order, b));
   for (const t of sorted) set(t, lg.producer.get(t)?.inputs ?? []);
   const SINK = '\u0000sink';
   set(SINK, [...targets]);
   const chain: string[] = [];
-  for (let t = idom.get(SINK)!; t !== ROOT; t = idom.get(t)!) chain.push(t);
+  for (let t = mustGet(idom, SINK); t !== ROOT; t = mustGet(idom, t)) chain.push(t);
   return chain;
 }

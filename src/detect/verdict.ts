@@ -1,13 +1,14 @@
 import type { BranchSummary, CurvePoint } from './branch-divergence.js';
 import type { DetectorHead } from './head-discovery.js';
 import type { HeadOutputSummary } from './head-observer.js';
+import { fmtDb } from '../report/format.js';
 
 /**
  * Thresholds of the detection verdict; docs/detection.md explains each. Calibrated on YOLOv8n:
  * healthy INT8 copies (entropy / static Q/DQ) give score SQNR 10-20 dB, max-score ratio ≈ 1,
  * confident-anchor box IoU ≈ 0.96; the real collapsed model gives ratio 0 and 0 confident anchors.
  */
-export const VERDICT_THRESHOLDS = {
+const VERDICT_THRESHOLDS = {
   /** Class scores are damaged when INT8's highest detection score is below this share of FP32's... */
   maxScoreRatio: 0.5,
   /** ...or fewer than this share of FP32's anchors above conf remain above conf... */
@@ -83,7 +84,6 @@ export interface Verdict {
   start: string | null;
 }
 
-const db = (v: number) => (v === Infinity ? 'inf' : Number.isNaN(v) ? 'n/a' : v.toFixed(1));
 const f3 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
 
 const made = (th: VerdictThresholds) => (p: CurvePoint) => p.dropDb !== null && p.dropDb >= th.originDropDb && p.sqnrDb < 20;
@@ -107,14 +107,14 @@ function originOf(kind: Finding, branch: BranchSummary | undefined, sliceSqnrDb:
   const root = worstRoot(kind, branch, all, head);
   const shared = head.roots[kind].some((r) => (['box', 'class', 'objectness'] as const).some((k) => k !== kind && head.roots[k].includes(r)));
   if (root && head.merge && root.sqnrDb - sliceSqnrDb >= th.mergeDropDb && (!shared || root.sqnrDb >= th.branchOutputSqnrDb)) {
-    return { tensor: head.merge, where: 'merge', why: `${kind} root ${root.tensor} is at ${db(root.sqnrDb)} dB${head.roots[kind].length > 1 ? ' (the worst of its roots)' : ''} but its slice of ${head.merge} at ${db(sliceSqnrDb)} dB: the join loses it` };
+    return { tensor: head.merge, where: 'merge', why: `${kind} root ${root.tensor} is at ${fmtDb(root.sqnrDb)} dB${head.roots[kind].length > 1 ? ' (the worst of its roots)' : ''} but its slice of ${head.merge} at ${fmtDb(sliceSqnrDb)} dB: the join loses it` };
   }
   const inBranch = branch?.curve.find(made(th));
-  if (inBranch) return { tensor: inBranch.tensor, where: 'branch', why: `SQNR ${db(inBranch.sqnrDb)} dB, ${db(inBranch.dropDb!)} dB below its inputs` };
+  if (inBranch) return { tensor: inBranch.tensor, where: 'branch', why: `SQNR ${fmtDb(inBranch.sqnrDb)} dB, ${fmtDb(inBranch.dropDb!)} dB below its inputs` };
   const up = upstream.flatMap((b) => b.curve).sort((a, b) => a.order - b.order).find(made(th));
-  if (up) return { tensor: up.tensor, where: 'upstream', why: `SQNR ${db(up.sqnrDb)} dB, ${db(up.dropDb!)} dB below its inputs (before the branch)` };
+  if (up) return { tensor: up.tensor, where: 'upstream', why: `SQNR ${fmtDb(up.sqnrDb)} dB, ${fmtDb(up.dropDb!)} dB below its inputs (before the branch)` };
   const worst = branch?.curve.filter((p) => p.dropDb !== null).sort((a, b) => b.dropDb! - a.dropDb!)[0];
-  return worst ? { tensor: worst.tensor, where: 'branch', why: `largest drop in the branch: ${db(worst.dropDb!)} dB` } : undefined;
+  return worst ? { tensor: worst.tensor, where: 'branch', why: `largest drop in the branch: ${fmtDb(worst.dropDb!)} dB` } : undefined;
 }
 
 type Rule = readonly [boolean, string];
@@ -133,7 +133,7 @@ function catastrophicLayer(branch: BranchSummary | undefined, th: VerdictThresho
 function ownLayerRule(what: string, branch: BranchSummary | undefined, outSqnrDb: number, th: VerdictThresholds): Rule {
   const w = catastrophicLayer(branch, th);
   return [w !== undefined && outSqnrDb < th.branchOutputSqnrDb,
-    `${what}-branch tensor ${w?.tensor} makes its own error: SQNR ${db(w?.sqnrDb ?? NaN)} dB (< ${th.catastrophicDb}), ${db(w?.dropDb ?? NaN)} dB below its inputs; ${what} output SQNR ${db(outSqnrDb)} dB < ${th.branchOutputSqnrDb}`];
+    `${what}-branch tensor ${w?.tensor} makes its own error: SQNR ${fmtDb(w?.sqnrDb ?? NaN)} dB (< ${th.catastrophicDb}), ${fmtDb(w?.dropDb ?? NaN)} dB below its inputs; ${what} output SQNR ${fmtDb(outSqnrDb)} dB < ${th.branchOutputSqnrDb}`];
 }
 
 function classRules(out: HeadOutputSummary, objDamaged: boolean, branch: BranchSummary | undefined, th: VerdictThresholds): Rule[] {
@@ -142,7 +142,7 @@ function classRules(out: HeadOutputSummary, objDamaged: boolean, branch: BranchS
     ownLayerRule('class', branch, out.scoreSqnrDb, th),
     [!objDamaged && out.maxScore.ratio < th.maxScoreRatio, `max detection score ${f3(out.maxScore.int8)} vs FP32 ${f3(out.maxScore.fp32)} (ratio ${f3(out.maxScore.ratio)} < ${th.maxScoreRatio})`],
     [!objDamaged && aboveRatio < th.anchorsAboveRatio, `${a.int8} anchors above conf ${a.conf} vs ${a.fp32} in FP32 (${(aboveRatio * 100).toFixed(0)}% < ${th.anchorsAboveRatio * 100}%)`],
-    [out.scoreSqnrDb < th.scoreSqnrDb, `class-score SQNR ${db(out.scoreSqnrDb)} dB < ${th.scoreSqnrDb} dB`],
+    [out.scoreSqnrDb < th.scoreSqnrDb, `class-score SQNR ${fmtDb(out.scoreSqnrDb)} dB < ${th.scoreSqnrDb} dB`],
     [out.classAgreement < th.classAgreement, `${(out.classAgreement * 100).toFixed(0)}% of FP32's confident anchors keep their class (< ${th.classAgreement * 100}%)`],
   ];
 }
@@ -155,7 +155,7 @@ function objectnessRules(out: HeadOutputSummary, branch: BranchSummary | undefin
     ownLayerRule('objectness', branch, o.sqnrDb, th),
     [o.max.ratio < th.objectnessRatio, `max objectness ${f3(o.max.int8)} vs FP32 ${f3(o.max.fp32)} (ratio ${f3(o.max.ratio)} < ${th.objectnessRatio})`],
     [aboveRatio < th.objectnessRatio, `${o.above.int8} anchors with objectness above conf vs ${o.above.fp32} in FP32 (${(aboveRatio * 100).toFixed(0)}% < ${th.objectnessRatio * 100}%)`],
-    [o.sqnrDb < th.objectnessSqnrDb, `objectness SQNR ${db(o.sqnrDb)} dB < ${th.objectnessSqnrDb} dB`],
+    [o.sqnrDb < th.objectnessSqnrDb, `objectness SQNR ${fmtDb(o.sqnrDb)} dB < ${th.objectnessSqnrDb} dB`],
   ];
 }
 
@@ -164,11 +164,11 @@ function boxRules(out: HeadOutputSummary, box: BranchSummary | undefined, slotWi
   const worst = catastrophicLayer(box, th);
   const catastrophic = worst !== undefined;
   return [
-    [slotWise && out.boxSqnrDb < th.boxSqnrDb, `box SQNR ${db(out.boxSqnrDb)} dB < ${th.boxSqnrDb} dB`],
+    [slotWise && out.boxSqnrDb < th.boxSqnrDb, `box SQNR ${fmtDb(out.boxSqnrDb)} dB < ${th.boxSqnrDb} dB`],
     [out.boxIouMedian < th.boxIou, `median IoU of confident anchors' boxes ${f3(out.boxIouMedian)} < ${th.boxIou}`],
     [share < th.boxShare50_95, `IoU .50:.95 share of confident anchors' boxes ${f3(share)} < ${th.boxShare50_95} (median IoU ${f3(out.boxIouMedian)}, 10th percentile ${f3(out.boxIou.p10)})`],
     [catastrophic && (share < th.catastrophicShare || out.boxIou.p10 < th.catastrophicP10),
-      `box-branch tensor ${worst?.tensor} makes its own error: SQNR ${db(worst?.sqnrDb ?? NaN)} dB (< ${th.catastrophicDb}), ${db(worst?.dropDb ?? NaN)} dB below its inputs; the boxes show it: IoU .50:.95 share ${f3(share)} (< ${th.catastrophicShare}?), 10th-percentile IoU ${f3(out.boxIou.p10)} (< ${th.catastrophicP10}?), median ${f3(out.boxIouMedian)}`],
+      `box-branch tensor ${worst?.tensor} makes its own error: SQNR ${fmtDb(worst?.sqnrDb ?? NaN)} dB (< ${th.catastrophicDb}), ${fmtDb(worst?.dropDb ?? NaN)} dB below its inputs; the boxes show it: IoU .50:.95 share ${f3(share)} (< ${th.catastrophicShare}?), 10th-percentile IoU ${f3(out.boxIou.p10)} (< ${th.catastrophicP10}?), median ${f3(out.boxIouMedian)}`],
   ];
 }
 

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { readInputText } from '../io/input-file.js';
 import type { GroundTruthBox, XYWH } from './coco-map.js';
 
 export interface LabelBox { cls: number; bbox: XYWH }
 
 /** The label file of an image: <labels>/<image stem>.txt (Ultralytics' images/ ↔ labels/ convention). */
-export function labelFileFor(labelsDir: string, imageFile: string): string {
+function labelFileFor(labelsDir: string, imageFile: string): string {
   return path.join(labelsDir, `${path.parse(imageFile).name}.txt`);
 }
 
@@ -15,14 +15,14 @@ export function labelFileFor(labelsDir: string, imageFile: string): string {
  * YOLO labels (`class cx cy w h`, normalised 0-1) of one image as pixel [x, y, w, h] boxes. A
  * missing file means an image with no objects (Ultralytics treats it as background).
  */
-export function readYoloLabels(file: string, width: number, height: number): LabelBox[] {
+function readYoloLabels(file: string, width: number, height: number): LabelBox[] {
   if (!fs.existsSync(file)) return [];
   const out: LabelBox[] = [];
   for (const [k, raw] of readInputText(file).split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '') continue;
     const v = line.split(/\s+/).map(Number);
-    if (v.length < 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(v[0]) || v[0]! < 0) {
+    if (v.length < 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(v[0]) || at(v, 0) < 0) {
       throw new UserError(`line ${k + 1}: expected "class cx cy w h" (normalised), got "${line.slice(0, 60)}"`, file);
     }
     // Segment labels (class x1 y1 x2 y2 ...) are not boxes; they are longer than 5 and odd in count.

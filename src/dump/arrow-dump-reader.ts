@@ -72,8 +72,9 @@ export async function openDump(file: string): Promise<OpenDump> {
   const batchCount = fileReader ? fileReader.numRecordBatches : 0;
   // Row checksums (row-checksum.ts): dumps from before they existed, or from other tools, have none.
   let sums: Uint32Array | undefined;
-  if (metadata[CHECKSUM_KEY] !== undefined) {
-    sums = parseChecksums(metadata[CHECKSUM_KEY]!);
+  const listed = metadata[CHECKSUM_KEY];
+  if (listed !== undefined) {
+    sums = parseChecksums(listed);
     if (!sums || (fileReader && sums.length !== batchCount)) await fail(`dump is corrupt (its ${CHECKSUM_KEY} metadata does not list one checksum per record batch)`);
     delete metadata[CHECKSUM_KEY];
   }
@@ -127,11 +128,16 @@ function syncFileHandle(fd: number): fs.promises.FileHandle {
 }
 
 function decodeRow(batch: RecordBatch, row: number, file: string): DumpEntry {
-  const sample = String(batch.getChild('sample')!.get(row));
-  const name = String(batch.getChild('name')!.get(row));
-  const dtype = String(batch.getChild('dtype')!.get(row));
-  const shapeVec = batch.getChild('shape')!.get(row) as { toArray(): Int32Array } | null;
-  const bytes = batch.getChild('data')!.get(row) as Uint8Array | null;
+  const cell = (column: string): unknown => {
+    const c = batch.getChild(column);
+    if (!c) throw new UserError(`record batch has no "${column}" column: not a trt-diff dump`, file);
+    return c.get(row);
+  };
+  const sample = String(cell('sample'));
+  const name = String(cell('name'));
+  const dtype = String(cell('dtype'));
+  const shapeVec = cell('shape') as { toArray(): Int32Array } | null;
+  const bytes = cell('data') as Uint8Array | null;
   const pair = String(batch.getChild('pair')?.get(row) ?? '');
   if (!isDType(dtype) || !shapeVec || !bytes) throw new UserError(`tensor ${name}: bad dtype/shape/data in dump`, file);
   const shape = Array.from(shapeVec.toArray());

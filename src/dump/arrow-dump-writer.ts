@@ -1,5 +1,5 @@
 import { AsyncByteQueue, Binary, type Int32, type List, RecordBatch, RecordBatchFileWriter, Struct, Utf8, makeData, vectorFromArray, type Schema } from 'apache-arrow';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, at } from '../errors.js';
 import { PendingFile } from '../output/output-session.js';
 import { tensorBytes, type Tensor } from '../tensor/tensor.js';
 import { DUMP_FIELDS, dumpSchema, type DumpMetadata } from './arrow-schema.js';
@@ -53,13 +53,13 @@ export class ArrowDumpWriter {
       length: 1,
       nullCount: 0,
       children: [
-        vectorFromArray([sample], new Utf8()).data[0]!,
-        vectorFromArray([t.name], new Utf8()).data[0]!,
-        vectorFromArray([t.dtype], new Utf8()).data[0]!,
-        vectorFromArray([t.shape], DUMP_FIELDS.shape.type as List<Int32>).data[0]!,
+        at(vectorFromArray([sample], new Utf8()).data, 0),
+        at(vectorFromArray([t.name], new Utf8()).data, 0),
+        at(vectorFromArray([t.dtype], new Utf8()).data, 0),
+        at(vectorFromArray([t.shape], DUMP_FIELDS.shape.type as List<Int32>).data, 0),
         // Zero-copy: the tensor's own bytes become the binary column's value buffer.
         makeData({ type: new Binary(), length: 1, nullCount: 0, valueOffsets: new Int32Array([0, bytes.byteLength]), data: bytes }),
-        vectorFromArray([pair], new Utf8()).data[0]!,
+        at(vectorFromArray([pair], new Utf8()).data, 0),
       ],
     });
     try {

@@ -12,7 +12,7 @@ import { Binary, Field, Int32, List, Schema, Utf8 } from 'apache-arrow';
  *   schema metadata: trtdiff.* keys (format version, model path and sha256, backend, role, inputs).
  * Kept deliberately simple so pyarrow/polars read it zero-copy (np.frombuffer on `data`).
  */
-export const DUMP_FORMAT_VERSION = '1';
+const DUMP_FORMAT_VERSION = '1';
 
 export const DUMP_FIELDS = {
   sample: new Field('sample', new Utf8(), false),

@@ -27,7 +27,7 @@ function crc32js(data: Uint8Array, value = 0): number {
 }
 
 const native = (zlib as unknown as { crc32?: Crc32 }).crc32;
-/** zlib.crc32 where Node has it; an empty input leaves the running value as it is (Node 20's returns 0 for it). */
+/** zlib.crc32 where Node has it; an empty input leaves the running value as it is (Node 20's returns 0 for it). @internal */
 export const crc32: Crc32 = (data, value = 0) => (data.length === 0 ? value >>> 0 : (native ?? crc32js)(data, value));
 
 const utf8 = new TextEncoder();

@@ -5,6 +5,7 @@ import { TensorProtoSchema, TensorProto_DataLocation, type ModelProto, type Tens
 import { UserError } from '../errors.js';
 import { ioProblem, openRegularFile, readExactly } from '../io/input-file.js';
 import { dtypeBytes, dtypeFromOnnx } from '../tensor/dtype.js';
+import { numel } from '../tensor/tensor.js';
 
 /** What this module reads and edits of a loaded model (onnx-model.ts imports this module, not the other way round). */
 interface LoadedModel {
@@ -21,7 +22,7 @@ interface LoadedModel {
  * must be exactly what the initializer's dims and data type need.
  */
 
-export function isExternal(t: TensorProto): boolean {
+function isExternal(t: TensorProto): boolean {
   return t.dataLocation === TensorProto_DataLocation.EXTERNAL;
 }
 
@@ -33,7 +34,7 @@ function byteCount(s: string | undefined): number | undefined {
 }
 
 /** Real path of `location` if it lies inside the real model folder; else a UserError naming the model. */
-export function sandboxedDataPath(modelFile: string, location: string, tensor: string): string {
+function sandboxedDataPath(modelFile: string, location: string, tensor: string): string {
   const refuse = (why: string) => new UserError(`initializer ${tensor}: external data location "${location}" ${why}; ONNX Runtime refuses it too`, modelFile);
   if (location.includes('\0')) throw refuse('holds a NUL character');
   if (path.isAbsolute(location) || /^[A-Za-z]:[\\/]/.test(location)) throw refuse('is an absolute path (it must be relative to the model folder)');
@@ -58,7 +59,7 @@ export function sandboxedDataPath(modelFile: string, location: string, tensor: s
 function expectedBytes(t: TensorProto): number | undefined {
   const dtype = dtypeFromOnnx(t.dataType);
   if (!dtype) return undefined;
-  return t.dims.reduce((n, d) => n * Number(d), 1) * dtypeBytes(dtype);
+  return numel(t.dims) * dtypeBytes(dtype);
 }
 
 /**

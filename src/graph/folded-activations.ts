@@ -2,6 +2,7 @@ import type { GraphProto, NodeProto, TensorProto } from 'onnx-buf';
 import type { GraphIndex } from './graph-index.js';
 import { producerOf } from './graph-index.js';
 import type { LogicalTensor } from './qdq.js';
+import { at } from '../errors.js';
 
 /**
  * Activations a quantizer folds into the quantization of the op before them.
@@ -18,7 +19,7 @@ import type { LogicalTensor } from './qdq.js';
  * reads is F (the op's raw output, before the clamp). Pairing uses this to compare like with like,
  * and float fallback to put the activation back when it removes the Q/DQ that held it.
  */
-export const FOLDABLE_ACTIVATIONS = new Set(['Relu', 'Clip']);
+const FOLDABLE_ACTIVATIONS = new Set(['Relu', 'Clip']);
 
 /** One FP32 activation chain F → act → … → L, each intermediate read by the next link only. */
 export interface ActivationChain {
@@ -40,14 +41,14 @@ export function activationChains(g: GraphIndex): Map<string, ActivationChain> {
     if (!FOLDABLE_ACTIVATIONS.has(node.opType) || !node.input[0] || !node.output[0]) continue;
     // Only chain ends: a foldable activation whose output feeds another foldable one is a middle link.
     const readers = g.consumers.get(node.output[0]) ?? [];
-    if (!graphOutputs.has(node.output[0]) && readers.length === 1 && FOLDABLE_ACTIVATIONS.has(g.nodes[readers[0]!]!.opType)) continue;
+    if (!graphOutputs.has(node.output[0]) && readers.length === 1 && FOLDABLE_ACTIVATIONS.has(at(g.nodes, at(readers, 0)).opType)) continue;
     const nodes = [node];
     let raw = node.input[0];
     for (;;) {
       const p = producerOf(g, raw);
       if (!p || !FOLDABLE_ACTIVATIONS.has(p.opType) || (g.consumers.get(raw) ?? []).length !== 1 || graphOutputs.has(raw)) break;
       nodes.unshift(p);
-      raw = p.input[0]!;
+      raw = at(p.input, 0);
     }
     const producer = producerOf(g, raw);
     if (!producer || (g.consumers.get(raw) ?? []).length !== 1 || graphOutputs.has(raw)) continue;
@@ -57,7 +58,7 @@ export function activationChains(g: GraphIndex): Map<string, ActivationChain> {
 }
 
 /** The float op type a QOperator op computes (QLinearConv → Conv, QGemm → Gemm). */
-export function floatOpType(opType: string): string {
+function floatOpType(opType: string): string {
   if (opType.startsWith('QLinear')) return opType.slice('QLinear'.length);
   if (opType === 'QGemm') return 'Gemm';
   return opType;

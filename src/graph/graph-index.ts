@@ -1,5 +1,6 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import { type DType, dtypeFromOnnx } from '../tensor/dtype.js';
+import { at } from '../errors.js';
 
 /**
  * Read-only index over an ONNX main graph: nodes in topological order, who produces and who
@@ -60,6 +61,7 @@ export function indexGraph(graph: GraphProto): GraphIndex {
  * Kahn's algorithm; among ready nodes the one earliest in the file goes first, so an already
  * sorted graph keeps its order. Nodes that can never run (cycles, missing inputs) keep file order
  * at the end rather than vanishing: the runtime will report them.
+ * @internal
  */
 export function topologicalSort(nodes: readonly NodeProto[], available: Set<string>): NodeProto[] {
   const have = new Set(available);
@@ -78,15 +80,17 @@ export function topologicalSort(nodes: readonly NodeProto[], available: Set<stri
   const out: NodeProto[] = [];
   const done = new Array<boolean>(nodes.length).fill(false);
   // ready is kept sorted ascending; a binary heap is not needed for graphs of this size.
-  while (ready.length > 0) {
-    const i = ready.shift()!;
+  for (let i = ready.shift(); i !== undefined; i = ready.shift()) {
+    const node = at(nodes, i);
     done[i] = true;
-    out.push(nodes[i]!);
-    for (const o of nodes[i]!.output) {
+    out.push(node);
+    for (const o of node.output) {
       if (!o || have.has(o)) continue;
       have.add(o);
       for (const j of waiting.get(o) ?? []) {
-        if (--missing[j]! === 0) insertSorted(ready, j);
+        const left = at(missing, j) - 1;
+        missing[j] = left;
+        if (left === 0) insertSorted(ready, j);
       }
     }
   }
@@ -98,7 +102,7 @@ function insertSorted(a: number[], v: number): void {
   let lo = 0, hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (a[mid]! < v) lo = mid + 1; else hi = mid;
+    if (at(a, mid) < v) lo = mid + 1; else hi = mid;
   }
   a.splice(lo, 0, v);
 }

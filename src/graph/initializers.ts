@@ -1,6 +1,6 @@
 import type { TensorProto } from 'onnx-buf';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
-import { elementReader, tensorFromBytes, type Tensor } from '../tensor/tensor.js';
+import { elementReader, numel, tensorFromBytes, type Tensor } from '../tensor/tensor.js';
 
 /** An initializer as a Tensor (raw_data or the typed repeated fields). */
 export function initializerTensor(t: TensorProto): Tensor {
@@ -8,7 +8,7 @@ export function initializerTensor(t: TensorProto): Tensor {
   if (!dtype) throw new TypeError(`initializer ${t.name}: unsupported ONNX data type ${t.dataType}`);
   const shape = t.dims.map(Number);
   if (t.rawData.byteLength > 0) return tensorFromBytes(t.name, dtype, shape, t.rawData);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = numel(shape);
   switch (dtype) {
     case 'float32': return { name: t.name, dtype, shape, data: Float32Array.from(t.floatData) };
     case 'float64': return { name: t.name, dtype, shape, data: Float64Array.from(t.doubleData) };

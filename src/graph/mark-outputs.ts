@@ -1,8 +1,9 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, ValueInfoProtoSchema, type ModelProto } from 'onnx-buf';
 import type { GraphIndex } from './graph-index.js';
-import { serializeModel, type OnnxModel } from './onnx-model.js';
+import { serializeModel, type OnnxModel, graphOf } from './onnx-model.js';
 import { isParameterPath } from './qdq.js';
+import { isFloatDType } from '../tensor/dtype.js';
 
 export interface MarkResult {
   /** A shallow copy of the model whose graph outputs include `marked`; the input model is untouched. */
@@ -14,15 +15,16 @@ export interface MarkResult {
 /**
  * Make the given tensors graph outputs. Only the name is given: ONNX Runtime infers type and shape
  * from the graph. Tensors that are already outputs are not duplicated.
+ * @internal
  */
 export function markOutputs(proto: ModelProto, names: readonly string[]): ModelProto {
-  const graph = proto.graph!;
+  const graph = graphOf(proto);
   const extra = extraOutputs(proto, names);
   return { ...proto, graph: { ...graph, output: [...graph.output, ...extra] } };
 }
 
 function extraOutputs(proto: ModelProto, names: readonly string[]) {
-  const existing = new Set(proto.graph!.output.map((o) => o.name));
+  const existing = new Set(graphOf(proto).output.map((o) => o.name));
   return [...new Set(names)].filter((n) => !existing.has(n)).map((name) => create(ValueInfoProtoSchema, { name }));
 }
 
@@ -60,7 +62,7 @@ export function markAllOutputs(proto: ModelProto, g: GraphIndex): MarkResult {
       else if (isParameterPath(g, o)) skipped.push({ name: o, reason: 'weight path' });
       else {
         const t = g.declaredType.get(o);
-        if (t && !['float32', 'float16', 'float64', 'bfloat16'].includes(t)) skipped.push({ name: o, reason: `${t} tensor` });
+        if (t && !isFloatDType(t)) skipped.push({ name: o, reason: `${t} tensor` });
         else marked.push(o);
       }
     }

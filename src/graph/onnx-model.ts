@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
+import { ModelProtoSchema, type GraphProto, type ModelProto } from 'onnx-buf';
 import { UserError, errorMessage } from '../errors.js';
 import { readInputFile } from '../io/input-file.js';
 import { writeFileAtomic } from '../output/output-session.js';
@@ -49,6 +49,12 @@ export function parseModel(bytes: Uint8Array, file = '<buffer>'): ModelProto {
   return proto;
 }
 
+/** The graph of a model (parseModel refuses a model without one; models built here always have one). */
+export function graphOf(proto: ModelProto): GraphProto {
+  if (!proto.graph) throw new Error('internal: the model has no graph');
+  return proto.graph;
+}
+
 export function serializeModel(proto: ModelProto): Uint8Array {
   return toBinary(ModelProtoSchema, proto);
 }
@@ -57,8 +63,6 @@ export function serializeModel(proto: ModelProto): Uint8Array {
 export function saveModel(proto: ModelProto, file: string): void {
   writeFileAtomic(file, serializeModel(proto));
 }
-
-export { hasExternalData, inlineExternalData };
 
 /** SHA-256 of a file, read in 1 MiB chunks (models and engines can be large). */
 export function fileSha256(file: string): string {

@@ -3,6 +3,7 @@ import type { GraphIndex } from './graph-index.js';
 import { producerOf } from './graph-index.js';
 import { initializerValues } from './initializers.js';
 import { isQuantizedPassthrough, outputQParams } from './qoperator.js';
+import { at } from '../errors.js';
 
 /**
  * Which float tensor each tensor of a (possibly Q/DQ) graph "stands for".
@@ -48,6 +49,7 @@ const SUFFIXES = [
   '_dequantized', '_quantized', '_dq', '_q',
 ];
 
+/** @internal */
 export function stripQdqSuffix(name: string): string {
   for (const s of SUFFIXES) if (name.endsWith(s)) return name.slice(0, -s.length);
   return name;
@@ -60,11 +62,13 @@ const parameterMemo = new WeakMap<GraphIndex, Map<string, boolean>>();
  * and anything computed from those alone (a bias Reshape, a scale product).
  */
 export function isParameterPath(g: GraphIndex, name: string): boolean {
+  // Stryker disable all: the memo saves time on deep graphs and stops cycles, which a valid (sorted) graph never has (equivalent)
   let memo = parameterMemo.get(g);
   if (!memo) parameterMemo.set(g, (memo = new Map()));
   const hit = memo.get(name);
   if (hit !== undefined) return hit;
   memo.set(name, false); // cycles (none in a valid graph) end as "not a parameter"
+  // Stryker restore all
   const v = parameterUncached(g, name);
   memo.set(name, v);
   return v;
@@ -104,7 +108,7 @@ export function logicalTensors(graph: GraphProto, g: GraphIndex, referenceNames:
     const t = name ? init.get(name) : undefined;
     return t ? Array.from(initializerValues(t)) : undefined;
   };
-  const pick = (cands: string[]): string => cands.find((c) => referenceNames.has(c)) ?? cands[cands.length - 1]!;
+  const pick = (cands: string[]): string => cands.find((c) => referenceNames.has(c)) ?? at(cands, cands.length - 1);
 
   const out = new Map<string, LogicalTensor>();
   // Graph inputs stand for themselves.

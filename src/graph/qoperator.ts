@@ -1,5 +1,5 @@
 import type { NodeProto } from 'onnx-buf';
-import { elementReader, type Tensor } from '../tensor/tensor.js';
+import { elementReader, numel, type Tensor } from '../tensor/tensor.js';
 
 /**
  * QOperator models (ONNX Runtime's QuantFormat.QOperator, and what model zoos publish as "-int8"):
@@ -66,7 +66,7 @@ export function dequantizeTensor(t: Tensor, scale: readonly number[], zeroPoint:
   const n = t.data.length;
   const out = new Float32Array(n);
   const per = scale.length > 1;
-  const inner = per ? t.shape.slice(2).reduce((a, b) => a * b, 1) : 1;
+  const inner = per ? numel(t.shape.slice(2)) : 1;
   for (let i = 0; i < n; i++) {
     const c = per ? Math.floor(i / inner) % scale.length : 0;
     out[i] = (read(i) - (zeroPoint?.[c] ?? 0)) * scale[c]!;

@@ -1,5 +1,6 @@
 import type { GraphIndex } from './graph-index.js';
 import type { LogicalTensor } from './qdq.js';
+import { mustGet, at } from '../errors.js';
 
 /**
  * Tensors renamed between the FP32 and the INT8 model (a re-export numbers `onnx::Conv_41`
@@ -29,16 +30,16 @@ export function claimByNodeName(ref: GraphIndex, refNames: ReadonlySet<string>, 
   let claimed = 0;
   for (const [name, i] of ref.producer) {
     if (test.has(name) || !refNames.has(name)) continue;
-    const node = ref.nodes[i]!;
+    const node = at(ref.nodes, i);
     const j = node.output.indexOf(name);
     const k = node.name ? byNodeName.get(node.name) : undefined;
     if (k === undefined) continue;
-    const twin = testGraph.nodes[k]!;
+    const twin = at(testGraph.nodes, k);
     if (twin.opType !== node.opType && twin.opType !== `QLinear${node.opType}` && !(twin.opType === 'QGemm' && node.opType === 'Gemm')) continue;
     const out = twin.output[j];
     const logical = out ? carriers.get(out)?.find((l) => !refNames.has(l) && test.has(l)) : undefined;
     if (!logical) continue;
-    const t = test.get(logical)!;
+    const t = mustGet(test, logical);
     test.delete(logical);
     test.set(name, { ...t, logical: name });
     claimed++;

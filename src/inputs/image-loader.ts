@@ -1,3 +1,4 @@
+import { roundHalfEven } from '../tensor/round.js';
 import type { Sharp } from 'sharp';
 import { UserError, errorMessage } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -90,6 +91,7 @@ interface Geometry {
   box: Letterbox;
 }
 
+/** @internal */
 export function geometry(srcWidth: number, srcHeight: number, width: number, height: number, pre: ImagePreprocess): Geometry {
   const base = { srcWidth, srcHeight, width, height };
   if (pre.mode === 'resize') return { w: width, h: height, box: { ...base, scale: NaN, padLeft: 0, padTop: 0 } };
@@ -109,14 +111,7 @@ export function geometry(srcWidth: number, srcHeight: number, width: number, hei
   return { w, h, box: { ...base, scale: r, padLeft: left, padTop: top } };
 }
 
-/** Python's round(): halves go to the even neighbour (the reference preprocessors are Python). */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-}
-
-/** 8-bit luma of PIL's convert('L') (ITU-R 601-2, fixed point, rounded). */
+/** 8-bit luma of PIL's convert('L') (ITU-R 601-2, fixed point, rounded). @internal */
 export function luma(r: number, g: number, b: number): number {
   return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
 }

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import type { TensorInfo } from '../runners/runner.js';
 import { isFloatDType, type DType, type TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -20,7 +20,7 @@ export interface Sample {
 /** Spatial size for inputs whose H/W are symbolic. */
 export interface ImageSize { height: number; width: number }
 
-export const DEFAULT_IMGSZ: ImageSize = { height: 640, width: 640 };
+const DEFAULT_IMGSZ: ImageSize = { height: 640, width: 640 };
 
 export interface InputOptions {
   preprocess?: ImagePreprocess;
@@ -36,7 +36,7 @@ export interface InputOptions {
  * Concrete input shapes: symbolic spatial dims (H, W of a rank-4 image input in the preprocess
  * layout; the last two dims of rank 3) become `imgsz`, every other symbolic dim 1.
  */
-export function concreteShape(info: TensorInfo, imgsz: ImageSize = DEFAULT_IMGSZ, layout: ImagePreprocess['layout'] = 'nchw'): number[] {
+function concreteShape(info: TensorInfo, imgsz: ImageSize = DEFAULT_IMGSZ, layout: ImagePreprocess['layout'] = 'nchw'): number[] {
   const spatial = spatialAxes(info.shape.length, layout);
   return info.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : i === spatial[0] ? imgsz.height : i === spatial[1] ? imgsz.width : 1));
 }
@@ -58,12 +58,12 @@ export async function* samplesFrom(specs: readonly string[], inputs: readonly Te
   const groups = groupSpecs((specs.length > 0 ? specs : ['random:0']).map(parseInputSpec), inputs);
   const max = opt.maxSamples ?? Infinity;
   let produced = 0;
-  const stream = groups.length === 1 ? groupSamples(groups[0]!, inputs, opt) : zipGroups(groups, inputs, opt);
+  const stream = groups.length === 1 ? groupSamples(at(groups, 0), inputs, opt) : zipGroups(groups, inputs, opt);
   for await (const s of stream) {
     if (produced >= max) return;
     const missing = inputs.filter((i) => !(i.name in s.feeds));
     if (missing.length > 0) {
-      const m = missing[0]!.name;
+      const m = at(missing, 0).name;
       throw new UserError(`model input "${m}" gets no value from --input (${missing.length} of ${inputs.length} unfed): add --input ${m}=x.npy, ${m}=folder/, ${m}=const:VALUE or ${m}=random`);
     }
     produced++;
@@ -88,7 +88,7 @@ function groupSpecs(specs: InputSpec[], inputs: readonly TensorInfo[]): Group[] 
   }
   const groups = [...byName.values()];
   if (unnamed.length > 0) {
-    if (groups.length === inputs.length) throw new UserError(`every model input is named by an --input NAME=...; nothing is left for ${unnamed[0]!.text}`);
+    if (groups.length === inputs.length) throw new UserError(`every model input is named by an --input NAME=...; nothing is left for ${at(unnamed, 0).text}`);
     groups.unshift({ specs: unnamed, constant: unnamed.every((s) => isConstant(s.source)) });
   }
   return groups;
@@ -134,7 +134,7 @@ async function* zipGroups(groups: Group[], inputs: readonly TensorInfo[], opt: I
 
 async function* specSamples(spec: InputSpec, targets: readonly TensorInfo[], opt: InputOptions): AsyncIterable<Sample> {
   const src = spec.source;
-  const first = targets[0]!;
+  const first = at(targets, 0);
   switch (src.kind) {
     case 'random': {
       const feeds: Record<string, Tensor> = {};
@@ -188,7 +188,7 @@ async function imageSample(file: string, info: TensorInfo, opt: InputOptions): P
   const shape = concreteShape(info, opt.imgsz, pre.layout);
   if (shape.length !== 4) throw new UserError(`model input ${info.name} has shape ${shapeString(info.shape)}, not an image batch`, file);
   const nchw = pre.layout === 'nchw';
-  const [h, w] = nchw ? [shape[2]!, shape[3]!] : [shape[1]!, shape[2]!];
+  const [h, w] = nchw ? [at(shape, 2), at(shape, 3)] : [at(shape, 1), at(shape, 2)];
   const cDim = info.shape[nchw ? 1 : 3];
   const c = typeof cDim === 'number' && cDim > 0 ? cDim : 3;
   if (c !== 1 && c !== 3) throw new UserError(`model input ${info.name} has ${c} channels (${pre.layout.toUpperCase()}); images give 1 (grayscale) or 3${c === 640 || h === 3 || w === 3 ? '; try --nhwc / --no-nhwc' : ''}`, file);

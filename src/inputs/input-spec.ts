@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError, invalidParameter } from '../errors.js';
+import { UserError, invalidParameter, at } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-loader.js';
 import { checkRegularFile, ioProblem, readInputText } from '../io/input-file.js';
 
@@ -53,7 +53,7 @@ function parseSource(s: string, text: string): InputSource {
   const cst = /^const:(.*)$/.exec(s);
   if (cst) {
     const value = Number(cst[1]);
-    if (cst[1]!.trim() === '' || !Number.isFinite(value)) throw invalidParameter('input', 'const:VALUE with VALUE a finite number', text);
+    if (at(cst, 1).trim() === '' || !Number.isFinite(value)) throw invalidParameter('input', 'const:VALUE with VALUE a finite number', text);
     return { kind: 'const', value };
   }
   const ext = path.extname(s).toLowerCase();
@@ -74,7 +74,7 @@ export function isConstant(s: InputSource): boolean {
   return s.kind === 'random' || s.kind === 'const';
 }
 
-export function isSampleFile(f: string): boolean {
+function isSampleFile(f: string): boolean {
   const ext = path.extname(f).toLowerCase();
   return ext === '.npy' || IMAGE_EXTENSIONS.includes(ext);
 }

@@ -23,11 +23,3 @@ export const PRESETS = {
 
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
-
-/** One line per preset for docs and --help: what it sets. */
-export function describePreset(name: PresetName): string {
-  const p: ImagePreprocess = PRESETS[name];
-  const geometry = p.mode === 'letterbox' ? `letterbox ${p.padPosition} pad ${p.padValue}` : p.mode === 'crop' ? `resize + centre crop ${p.cropFraction}` : 'stretch';
-  const scale = `${p.normalize ? '/255' : '0..255'}${p.mean ? ` mean ${p.mean.join(',')} std ${p.std!.join(',')}` : ''}`;
-  return `${name}: ${geometry}, ${p.channelOrder.toUpperCase()}, ${scale}, ${p.layout.toUpperCase()}`;
-}

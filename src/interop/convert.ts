@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { PolygraphyJsonWriter } from './polygraphy-json.js';
 import { openTensorSource, type TensorSource } from './tensor-source.js';
 
@@ -17,7 +17,7 @@ export interface RunnerInput {
   pairNames?: boolean;
 }
 
-export function runnerName(s: TensorSource): string {
+function runnerName(s: TensorSource): string {
   if (s.metadata.runner) return s.metadata.runner;
   return `trt-diff-${s.metadata.role ?? 'run'}-${path.basename(s.metadata.model ?? s.file)}`;
 }
@@ -47,7 +47,7 @@ export async function writePolygraphyJson(inputs: readonly RunnerInput[], out: s
 }
 
 /** One run (an Arrow dump or one runner of a RunResults file) into an Arrow dump. */
-export async function writeArrowDump(source: TensorSource, out: string): Promise<number> {
+async function writeArrowDump(source: TensorSource, out: string): Promise<number> {
   const md = source.metadata;
   const { ArrowDumpWriter } = await import('../dump/arrow-dump-writer.js'); // loaded on first use (apache-arrow)
   const w = ArrowDumpWriter.open(out, { ...md, role: md.role ?? 'run', model: md.model ?? source.file, backend: md.backend ?? source.format, convertedFrom: path.basename(source.file) });
@@ -77,7 +77,7 @@ export async function convertFiles(inputs: readonly string[], output: string): P
       const { runners, tensors } = await writePolygraphyJson(sources.map((source) => ({ source, pairNames: true })), output);
       return `wrote ${output}: ${runners} runner(s), ${tensors} tensors`;
     }
-    const n = await writeArrowDump(sources[0]!, output);
+    const n = await writeArrowDump(at(sources, 0), output);
     return `wrote ${output}: ${n} tensors`;
   } finally {
     for (const s of sources) await s.close();

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, at } from '../errors.js';
 import { openRegularFile } from '../io/input-file.js';
 
 /**
@@ -43,8 +43,8 @@ class ByteReader {
   /** The byte at pos, or -1 at end of file. */
   peek(): number {
     const i = this.pos - this.bufStart;
-    if (i >= 0 && i < this.bufLen) return this.buf[i]!;
-    return this.fill(this.pos) ? this.buf[0]! : -1;
+    if (i >= 0 && i < this.bufLen) return at(this.buf, i);
+    return this.fill(this.pos) ? at(this.buf, 0) : -1;
   }
 
   next(): number {
@@ -125,8 +125,8 @@ function expect(r: ByteReader, ch: string): void {
  * names) are decoded into memory and printed, so they are limited; nesting is limited so that a
  * file of a million '[' fails with a message rather than a stack overflow.
  */
-export const MAX_KEY_BYTES = 4096;
-export const MAX_DEPTH = 64;
+const MAX_KEY_BYTES = 4096;
+const MAX_DEPTH = 64;
 
 function parseValue(r: ByteReader, inlineMax: number, depth = 0): LazyJson {
   skipWs(r);

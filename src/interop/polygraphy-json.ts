@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, at } from '../errors.js';
 import { encodeNpy, parseNpy } from '../inputs/npy.js';
 import { PendingFile } from '../output/output-session.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -22,8 +22,8 @@ import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
  * adds "trt_diff_sample" (the input's id) to each IterationResult: Polygraphy's decoder reads only
  * the keys it knows, so the file stays loadable by RunResults.load.
  */
-export const TYPE_MARKER = 'polygraphy_class';
-export const SAMPLE_KEY = 'trt_diff_sample';
+const TYPE_MARKER = 'polygraphy_class';
+const SAMPLE_KEY = 'trt_diff_sample';
 
 interface StoredTensor {
   name: string;
@@ -80,12 +80,12 @@ function pickRunner(runners: RunnerIndex[], selector: string | undefined, file: 
   const names = runners.map((r) => `"${r.name}"`).join(', ');
   if (runners.length === 0) throw new UserError('RunResults holds no runner', file);
   if (selector === undefined) {
-    if (runners.length === 1) return runners[0]!;
+    if (runners.length === 1) return at(runners, 0);
     throw new UserError(`holds ${runners.length} runners (${names}); pick one with ${file}#<runner name or index>`, file);
   }
   const byName = runners.find((r) => r.name === selector);
   if (byName) return byName;
-  if (/^\d+$/.test(selector) && Number(selector) < runners.length) return runners[Number(selector)]!;
+  if (/^\d+$/.test(selector) && Number(selector) < runners.length) return at(runners, Number(selector));
   throw new UserError(`no runner "${selector}" (runners: ${names})`, file);
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import type { SourceEntry, SourceKey, TensorSource } from './source-types.js';
+import type { SourceEntry, TensorSource } from './source-types.js';
 
-export type { SourceEntry, SourceKey, TensorSource };
+export type { TensorSource };
 import { UserError } from '../errors.js';
 import { openRegularFile } from '../io/input-file.js';
 
@@ -10,7 +10,7 @@ import { openRegularFile } from '../io/input-file.js';
  * `file.json#runner` picks one runner of a RunResults file holding several (by name or 0-based
  * index); Polygraphy runner names contain ':' and '/', so '#' is the separator.
  */
-export function splitSelector(spec: string): { file: string; runner?: string } {
+function splitSelector(spec: string): { file: string; runner?: string } {
   if (fs.existsSync(spec)) return { file: spec };
   const i = spec.lastIndexOf('#');
   return i > 0 ? { file: spec.slice(0, i), runner: spec.slice(i + 1) } : { file: spec };
@@ -27,7 +27,7 @@ export async function openTensorSource(spec: string): Promise<TensorSource> {
 }
 
 /** JSON by extension, or by a first non-blank byte of '{' (Arrow files start with "ARROW1"). */
-export function isPolygraphyJson(file: string): boolean {
+function isPolygraphyJson(file: string): boolean {
   if (/\.json$/i.test(file)) return true;
   if (/\.(arrow|feather)$/i.test(file)) return false;
   try {
@@ -44,14 +44,12 @@ export function isPolygraphyJson(file: string): boolean {
 export async function openArrowSource(file: string): Promise<TensorSource> {
   const { openDump } = await import('../dump/arrow-dump-reader.js'); // loaded on first use (apache-arrow)
   const dump = await openDump(file);
-  // Iteration index of each batch: samples numbered in order of first appearance.
-  const iterations: number[] = [];
+  // Iteration index of a batch: samples numbered in order of first appearance.
   const samples = new Map<string, number>();
   const entryAt = async (i: number): Promise<SourceEntry> => {
     const e = await dump.readAt(i);
     let it = samples.get(e.sample);
     if (it === undefined) { it = samples.size; samples.set(e.sample, it); }
-    iterations[i] = it;
     return { sample: e.sample, iteration: it, tensor: e.tensor, pair: e.pair };
   };
   return {

@@ -4,12 +4,14 @@ import { producerOf } from '../graph/graph-index.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import { samplesFrom, type ImageSize, type InputOptions } from '../inputs/input-source.js';
 import { isFloatDType } from '../tensor/dtype.js';
-import { toFloat32 } from '../tensor/tensor.js';
+import { numel, toFloat32 } from '../tensor/tensor.js';
 import type { CalibrationCache } from '../quant/calibration-cache.js';
 import { buildLogicalGraph, type LogicalGraph } from '../detect/logical-graph.js';
+import { at, mustGet } from '../errors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 export type Severity = 'error' | 'warning' | 'info';
-export const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
+const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
 
 export interface Finding {
   severity: Severity;
@@ -45,7 +47,7 @@ function rangeSource(lg: LogicalGraph, opt: LintOptions): { kind: 'qdq' | 'cache
       kind: 'qdq',
       range: (t) => {
         const lt = lg.tensors.get(t);
-        return lt?.kind === 'dequantized' && lt.scale?.length === 1 ? lt.scale[0]! * 127 : undefined;
+        return lt?.kind === 'dequantized' && lt.scale?.length === 1 ? at(lt.scale, 0) * 127 : undefined;
       },
     };
   }
@@ -70,7 +72,7 @@ function concatRanges(lg: LogicalGraph, opt: LintOptions, out: Finding[]): void 
   }
   for (const n of lg.nodes) {
     if (n.opType !== 'Concat' || n.inputs.length < 2) continue;
-    const output = n.outputs[0]!;
+    const output = at(n.outputs, 0);
     const ins = n.inputs.map((t) => ({ t, r: src.range(t) })).filter((x): x is { t: string; r: number } => x.r !== undefined && x.r > 0);
     if (ins.length < 2) continue;
     const outRange = src.range(output);
@@ -99,11 +101,11 @@ function ioQuantization(lg: LogicalGraph, model: OnnxModel, opt: LintOptions, ou
     if (p?.opType === 'DequantizeLinear' || p?.opType === 'QuantizeLinear') {
       out.push({ severity: 'warning', rule: 'int8-output', where: name, message: 'network output passes through Q/DQ: the result is rounded to an INT8 grid (keep the last layer in float)' });
     } else if (opt.cache?.scales.has(name)) {
-      out.push({ severity: 'warning', rule: 'int8-output', where: name, message: `calibration cache has a scale for the network output (${fmt(opt.cache.scales.get(name)!)}): TensorRT may emit it in INT8; keep the output layer in float` });
+      out.push({ severity: 'warning', rule: 'int8-output', where: name, message: `calibration cache has a scale for the network output (${fmt(mustGet(opt.cache.scales, name))}): TensorRT may emit it in INT8; keep the output layer in float` });
     }
   }
   for (const name of g.inputs) {
-    if ((g.consumers.get(name) ?? []).some((i) => g.nodes[i]!.opType === 'QuantizeLinear')) {
+    if ((g.consumers.get(name) ?? []).some((i) => at(g.nodes, i).opType === 'QuantizeLinear')) {
       out.push({ severity: 'info', rule: 'int8-input', where: name, message: 'network input is quantized directly: the first layer sees an INT8 image' });
     }
   }
@@ -117,25 +119,25 @@ function ioQuantization(lg: LogicalGraph, model: OnnxModel, opt: LintOptions, ou
  */
 function depthwise(lg: LogicalGraph, model: OnnxModel, out: Finding[]): void {
   const g = lg.index;
-  const dims = new Map(model.proto.graph!.initializer.map((t) => [t.name, t.dims.map(Number)]));
-  const numel = (name: string | undefined) => (name ? dims.get(name)?.reduce((a, b) => a * b, 1) : undefined);
+  const dims = new Map(graphOf(model.proto).initializer.map((t) => [t.name, t.dims.map(Number)]));
+  const count = (name: string | undefined) => { const d = name ? dims.get(name) : undefined; return d ? numel(d) : undefined; };
   for (const n of g.nodes) {
     if (n.opType !== 'Conv' && n.opType !== 'QLinearConv') continue;
     const group = intAttr(n, 'group', 1);
     if (group <= 1) continue;
     let w = (n.opType === 'QLinearConv' ? n.input[3] : n.input[1]) ?? '';
-    let wScale = n.opType === 'QLinearConv' ? numel(n.input[4]) : undefined;
+    let wScale = n.opType === 'QLinearConv' ? count(n.input[4]) : undefined;
     const dq = producerOf(g, w);
     if (dq?.opType === 'DequantizeLinear') {
       w = dq.input[0] ?? w;
-      wScale = numel(dq.input[1]);
+      wScale = count(dq.input[1]);
       const q = producerOf(g, w);
       if (q?.opType === 'QuantizeLinear') w = q.input[0] ?? w;
     }
     const shape = dims.get(w);
     if (!shape || shape[1] !== 1) continue;
     if (wScale !== undefined && wScale > 1) continue; // per-channel already: nothing to advise
-    const where = n.name || n.output[0]!;
+    const where = n.name || at(n.output, 0);
     out.push(wScale === 1
       ? { severity: 'warning', rule: 'depthwise', where, message: `depthwise convolution (group ${group}, weight [${shape}]) with one per-tensor weight scale: use per-channel weight quantization` }
       : { severity: 'info', rule: 'depthwise', where, message: `depthwise convolution (group ${group}, weight [${shape}]): sensitive to INT8, quantize its weights per channel` });
@@ -147,7 +149,7 @@ function inputSize(lg: LogicalGraph, opt: LintOptions, out: Finding[]): void {
   for (const name of lg.index.inputs) {
     const s = lg.shapes.get(name);
     if (!s || s.length !== 4) continue;
-    const [h, w] = s[1] === 3 ? [s[2]!, s[3]!] : [s[1]!, s[2]!];
+    const [h, w] = s[1] === 3 ? [at(s, 2), at(s, 3)] : [at(s, 1), at(s, 2)];
     if (h > 0 && w > 0 && (h !== opt.imgsz.height || w !== opt.imgsz.width)) {
       out.push({ severity: 'warning', rule: 'input-size', where: name, message: `model input is ${h}x${w} but images are resized to ${opt.imgsz.height}x${opt.imgsz.width}: calibration statistics and inference see different scales` });
     }
@@ -155,7 +157,7 @@ function inputSize(lg: LogicalGraph, opt: LintOptions, out: Finding[]): void {
 }
 
 export function lintModel(model: OnnxModel, opt: LintOptions = {}): Finding[] {
-  const lg = buildLogicalGraph(model.proto.graph!);
+  const lg = buildLogicalGraph(graphOf(model.proto));
   const out: Finding[] = [];
   concatRanges(lg, opt, out);
   ioQuantization(lg, model, opt, out);
@@ -166,7 +168,7 @@ export function lintModel(model: OnnxModel, opt: LintOptions = {}): Finding[] {
 
 /** max |x| of every Concat input and output, from one FP32 run on the given input. */
 export async function observeConcatRanges(model: OnnxModel, inputs: readonly string[], inputOptions: InputOptions = {}): Promise<Map<string, number>> {
-  const lg = buildLogicalGraph(model.proto.graph!);
+  const lg = buildLogicalGraph(graphOf(model.proto));
   const names = [...new Set(lg.nodes.filter((n) => n.opType === 'Concat').flatMap((n) => [...n.inputs, ...n.outputs]))];
   const runner = await OrtRunner.open(model, { mark: names });
   const ranges = new Map<string, number>();

@@ -1,3 +1,4 @@
+import { at } from '../errors.js';
 /**
  * Smallest set of items (ops to keep in float) that makes a test pass, assuming the test is
  * monotone (more float ops never hurt) but checking the result anyway.
@@ -65,7 +66,7 @@ export async function minimalPassingSet<T>(ranking: readonly T[], key: (t: T) =>
       const set = [...required, ...cands.slice(0, mid)];
       if ((await run(set)).pass) { hi = mid; passing = set; } else lo = mid + 1;
     }
-    required.push(cands[hi - 1]!);
+    required.push(at(cands, hi - 1));
     cands = cands.slice(0, hi - 1);
   }
 

@@ -13,12 +13,12 @@ export interface ExportFlags {
   polygraphy: string;
 }
 
-export function escapeRegex(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** POSIX shell single-quoting. */
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   return /^[\w./:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

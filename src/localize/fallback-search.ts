@@ -11,6 +11,7 @@ import { rewritableQdqStructure, type QdqStructure, type QuantOp } from './qdq-o
 import { ReferenceSet, evaluateVariant } from './reference-set.js';
 import { meets, type Target } from './targets.js';
 import type { ModelProto } from 'onnx-buf';
+import { graphOf } from '../graph/onnx-model.js';
 
 export interface FallbackSearchOptions {
   fp32: OnnxModel;
@@ -62,7 +63,7 @@ export interface FallbackSearchResult {
 }
 
 /** The Q/DQ model with the given ops in float (float-fallback.ts), ready to save or run. */
-export function fallbackModel(int8: OnnxModel, s: QdqStructure, ops: readonly QuantOp[], weights: 'fp32' | 'dequantized', fp32?: OnnxModel): ModelProto {
+function fallbackModel(int8: OnnxModel, s: QdqStructure, ops: readonly QuantOp[], weights: 'fp32' | 'dequantized', fp32?: OnnxModel): ModelProto {
   return rewriteQdq(int8.proto, s, fallbackPolicy(new Set(ops.map((o) => o.index))), { weights, fp32 });
 }
 
@@ -74,7 +75,7 @@ export async function searchFallbackSet(opt: FallbackSearchOptions): Promise<{ r
   const log = opt.log ?? (() => {});
   const weights = opt.weights ?? 'fp32';
   const rank = opt.rank ?? 'local';
-  const s = rewritableQdqStructure(opt.int8.proto.graph!, opt.int8.path, 'bisect');
+  const s = rewritableQdqStructure(graphOf(opt.int8.proto), opt.int8.path, 'bisect');
   const refs = await ReferenceSet.open(opt.fp32, opt.inputs, { output: opt.target.output, inputOptions: opt.inputOptions, cacheBytes: opt.cacheBytes, threads: opt.threads });
   try {
     const t0 = performance.now();

@@ -1,11 +1,13 @@
 import { create } from '@bufbuild/protobuf';
 import { NodeProtoSchema, TensorProtoSchema, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import { initializerTensor, initializerValues } from '../graph/initializers.js';
-import { elementReader } from '../tensor/tensor.js';
+import { elementReader, numel } from '../tensor/tensor.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { ActivationPair, QdqStructure, QuantOp } from './qdq-ops.js';
 import { pairModels } from '../compare/pairing.js';
 import { constantOf, type ActivationChain } from '../graph/folded-activations.js';
+import { at } from '../errors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * Which quantization a rewritten model keeps. An activation pair is read over edges (DQ →
@@ -57,7 +59,7 @@ export interface RewriteOptions {
 const foldedCache = new WeakMap<QdqStructure, { fp32: OnnxModel; bySource: Map<string, ActivationChain> }>();
 
 /** Activation-pair source (the float the QuantizeLinear reads) → the FP32 chain folded into that Q/DQ. */
-export function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxModel): Map<string, ActivationChain> {
+function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxModel): Map<string, ActivationChain> {
   const hit = foldedCache.get(s);
   if (hit && hit.fp32 === fp32) return hit.bySource;
   const pairing = pairModels(fp32, { path: '', proto: model });
@@ -76,7 +78,7 @@ export function foldedBySource(model: ModelProto, s: QdqStructure, fp32: OnnxMod
  * become float initializers. Dead Q/DQ nodes and initializers are removed.
  */
 export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy, opt: RewriteOptions = {}): ModelProto {
-  const graph = model.graph!;
+  const graph = graphOf(model);
   const nodes: NodeProto[] = graph.node.map((n) => ({ ...n, input: [...n.input], output: [...n.output] }));
   const names = new NameSet(graph);
   const newInits: TensorProto[] = [];
@@ -92,7 +94,7 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
     for (const a of chain.nodes) {
       const extra = a.input.slice(1).map((x) => {
         if (!x) return x;
-        const c = constantOf(opt.fp32!.proto.graph!, x);
+        const c = constantOf(graphOf(opt.fp32!.proto), x);
         if (!c) throw new Error(`float fallback: ${a.opType} ${a.name} reads ${x}, which is not a constant of the FP32 model`);
         const t: TensorProto = { ...c, name: names.fresh(`${x}__reinstated`) };
         newInits.push(t);
@@ -109,7 +111,7 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
   for (const pair of s.pairs) {
     for (const e of pair.edges) {
       if (policy.keepEdge(pair, e.consumer)) continue;
-      const dqOut = graph.node[e.dq]!.output[0]!;
+      const dqOut = at(graph.node[e.dq]!.output, 0);
       if (e.consumer !== undefined) {
         const c = nodes[e.consumer]!;
         const src = floatOf(pair);
@@ -135,7 +137,7 @@ export function rewriteQdq(model: ModelProto, s: QdqStructure, policy: QdqPolicy
       const dequantized = dequantizedInitializer(inits, s, dqOut);
       const original = fp32?.get(op.name)?.(j, op);
       // The FP32 weight replaces the rounded one only when it is the same tensor (same element count).
-      const value = original && dequantized && numelOf(original) === numelOf(dequantized) ? { ...original, name: dequantized.name } : dequantized;
+      const value = original && dequantized && numel(original.dims) === numel(dequantized.dims) ? { ...original, name: dequantized.name } : dequantized;
       if (!value) continue;
       const t: TensorProto = { ...value, name: names.fresh(value.name) };
       newInits.push(t);
@@ -203,7 +205,7 @@ class NameSet {
 }
 
 /** float32 initializer = (q − zero_point) · scale of a DequantizeLinear over an initializer, per-tensor or per-axis. */
-export function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqStructure, dqOut: string): TensorProto | undefined {
+function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqStructure, dqOut: string): TensorProto | undefined {
   const p = s.index.producer.get(dqOut);
   const dq = p === undefined ? undefined : s.index.nodes[p];
   if (!dq || dq.opType !== 'DequantizeLinear') return undefined;
@@ -219,7 +221,7 @@ export function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqSt
   const shape = qt.shape;
   const axisAttr = dq.attribute.find((a) => a.name === 'axis');
   const axis = axisAttr ? (Number(axisAttr.i) + shape.length) % Math.max(1, shape.length) : 1;
-  const inner = scale.length > 1 ? shape.slice(axis + 1).reduce((a, b) => a * b, 1) : 1;
+  const inner = scale.length > 1 ? numel(shape.slice(axis + 1)) : 1;
   const n = qt.data.length;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -229,14 +231,11 @@ export function dequantizedInitializer(inits: Map<string, TensorProto>, s: QdqSt
   return floatInitializer(stripSuffix(dqOut), shape, out);
 }
 
-function numelOf(t: TensorProto): number {
-  return t.dims.reduce((a, b) => a * Number(b), 1);
-}
-
 function stripSuffix(name: string): string {
   return name.replace(/_DequantizeLinear_Output$|_dequantized$/, '');
 }
 
+/** @internal */
 export function floatInitializer(name: string, shape: readonly number[], data: Float32Array): TensorProto {
   return create(TensorProtoSchema, {
     name, dataType: 1, dims: shape.map((d) => BigInt(d)),
@@ -249,7 +248,7 @@ export function floatInitializer(name: string, shape: readonly number[], data: F
  * float initializer at the same input position when its element count matches the INT8 side.
  */
 function fp32Weights(fp32: OnnxModel): Map<string, (j: number, op: QuantOp) => TensorProto | undefined> {
-  const g = fp32.proto.graph!;
+  const g = graphOf(fp32.proto);
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
   const out = new Map<string, (j: number, op: QuantOp) => TensorProto | undefined>();
   for (const n of g.node) {

@@ -3,6 +3,8 @@ import { TypeProtoSchema, TypeProto_TensorSchema, ValueInfoProtoSchema, type Gra
 import type { TensorPair } from '../compare/pairing.js';
 import { onnxElemType } from '../tensor/dtype.js';
 import { removeDeadCode } from './float-fallback.js';
+import { mustGet, at } from '../errors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * The INT8 graph cut at every paired activation, so that one run computes every op from FP32
@@ -23,20 +25,20 @@ export interface CutModel {
   fetch: Map<string, string>;
 }
 
-export const LOCAL_SUFFIX = '__local';
+const LOCAL_SUFFIX = '__local';
 
 /**
  * @param pairs the FP32↔INT8 pairing of the two models
  * @param only logical tensors whose local value to fetch (a group); default every pair
  */
 export function cutModel(int8: ModelProto, pairs: readonly TensorPair[], only?: ReadonlySet<string>): CutModel {
-  const graph = int8.graph!;
+  const graph = graphOf(int8);
   const nodes: NodeProto[] = graph.node.map((n) => ({ ...n, input: [...n.input], output: [...n.output] }));
   const producer = new Map<string, NodeProto>();
   const readers = new Map<string, NodeProto[]>();
   for (const n of nodes) {
     for (const o of n.output) if (o) producer.set(o, n);
-    for (const x of n.input) if (x) (readers.get(x) ?? readers.set(x, []).get(x)!).push(n);
+    for (const x of n.input) if (x) (readers.get(x) ?? mustGet(readers.set(x, []), x)).push(n);
   }
   const originalInputs = new Set(graph.input.map((i) => i.name));
   const feeds = new Map<string, string>();
@@ -74,7 +76,7 @@ export function cutModel(int8: ModelProto, pairs: readonly TensorPair[], only?: 
     for (const q of quantizers) {
       for (const dq of readers.get(q.output[0] ?? '') ?? []) {
         if (dq.opType !== 'DequantizeLinear') continue;
-        const y = dq.output[0]!;
+        const y = at(dq.output, 0);
         rename(dq, y, y + LOCAL_SUFFIX);
         feeds.set(y, p.name);
         if (y === t.actual) fetch.set(y + LOCAL_SUFFIX, p.name);

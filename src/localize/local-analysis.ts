@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { at } from '../errors.js';
 import type { Analysis, AnalysisContext } from '../analysis/analysis.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import type { SampleObserver, TensorObserver, TensorRecord } from '../compare/compare-models.js';
@@ -9,7 +10,7 @@ import { samplesFrom, type Sample } from '../inputs/input-source.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { Report } from '../report/report.js';
 import { ansi, fmtDb } from '../report/format.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { numel, type Tensor } from '../tensor/tensor.js';
 import { LocalErrorEngine, floatPairs, fp32RunnerProvider } from './local-error.js';
 
 /**
@@ -47,15 +48,16 @@ class LocalObserver implements TensorObserver, SampleObserver {
     const t0 = performance.now();
     try {
       for (const [k, m] of this.int8.entries()) {
-        if (!this.engines[k]) {
+        let engine = this.engines[k];
+        if (!engine) {
           // Cut only where the comparison produced an FP32 value (it skips non-float tensors).
           const pairing = pairModels(this.fp32, m);
           const pairs = floatPairs(pairing.pairs, pairing.refGraph.declaredType).filter((p) => this.held.has(p.name) || p.name in sample.feeds);
           const t = performance.now();
-          this.engines[k] = await LocalErrorEngine.open(m, pairs, { threads: this.threads });
+          engine = this.engines[k] = await LocalErrorEngine.open(m, pairs, { threads: this.threads });
           this.openMs += performance.now() - t;
         }
-        await this.engines[k]!.accumulate(sample, async () => this.held);
+        await engine.accumulate(sample, async () => this.held);
       }
     } finally {
       this.held.clear();
@@ -66,18 +68,37 @@ class LocalObserver implements TensorObserver, SampleObserver {
   async close(): Promise<void> {
     for (const e of this.engines) await e?.close();
   }
+
+  /** What the run measured; the cut models' sessions closed. */
+  async measured(): Promise<LocalMeasurement> {
+    try {
+      return { results: this.engines.map((e) => e?.results() ?? new Map()), ms: this.ms, openMs: this.openMs };
+    } finally {
+      await this.close();
+    }
+  }
 }
 
-export const localErrorAnalysis: Analysis = {
+export const localErrorAnalysis: Analysis<true> = {
   name: 'local',
   options<T>(y: Argv<T>) {
     return y.option('local', { type: 'boolean', default: false, describe: 'also measure local error: each op run on the FP32 values of its inputs (error made there, not inherited)', group: 'Analyses:' }) as unknown as Argv<T>;
   },
-  enabled: (args) => !!args.local,
+  parse: (args) => (args.local ? true : undefined),
   shardable: false, // its state (value histograms / local-error runs) does not merge across shards
-  start(args, fp32, int8) {
-    const o = args['max-memory'] ? undefined : new LocalObserver(fp32, int8, args.threads as number | undefined);
-    return { observers: o ? [o] : [], finish: (report, ctx) => finishLocal(o, report, ctx) };
+  start(_o, { fp32, int8, settings: { maxBytesPerRun: budget, threads } }) {
+    if (budget === undefined) {
+      const o = new LocalObserver(fp32, int8, threads);
+      return { observers: [o], finish: (report, ctx) => finishLocal(report, ctx, () => o.measured()) };
+    }
+    return {
+      observers: [],
+      finish: (report, ctx) => finishLocal(report, ctx, async () => {
+        const t0 = performance.now();
+        const results = await measureAfterwards(ctx, budget, threads);
+        return { results, ms: performance.now() - t0, openMs: 0 };
+      }),
+    };
   },
   render(report: Report, k: number, color: boolean) {
     const f = report.candidates[k]?.analyses.local as LocalFindings | undefined;
@@ -90,38 +111,26 @@ export const localErrorAnalysis: Analysis = {
   },
 };
 
-async function finishLocal(o: LocalObserver | undefined, report: Report, ctx: AnalysisContext): Promise<void> {
-  let results: Map<string, TensorMetrics>[];
-  let ms: number;
-  let openMs = 0;
-  if (o) {
-    try {
-      results = o.engines.map((e) => e?.results() ?? new Map());
-      ms = o.ms;
-      openMs = o.openMs;
-    } finally {
-      await o.close();
-    }
-  } else {
-    const t0 = performance.now();
-    results = await measureAfterwards(ctx);
-    ms = performance.now() - t0;
-  }
+/** Local metrics per candidate, with the time spent measuring them. */
+interface LocalMeasurement { results: Map<string, TensorMetrics>[]; ms: number; openMs: number }
+
+async function finishLocal(report: Report, ctx: AnalysisContext, measure: () => Promise<LocalMeasurement>): Promise<void> {
+  const { results, ms, openMs } = await measure();
   report.thresholds = { ...report.thresholds, use: 'local' };
   report.candidates.forEach((c, k) => {
     const local = results[k] ?? new Map();
-    for (const r of [...ctx.result.candidates[k]!.records, ...c.rows]) attachLocal(r, local.get(r.name));
+    for (const r of [...at(ctx.result.candidates, k).records, ...c.rows]) attachLocal(r, local.get(r.name));
     c.firstDivergence = firstDivergence(c.rows, report.thresholds);
     c.accumulation = c.firstDivergence ? null : accumulation(c.rows, report.thresholds);
-    const worst = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb).slice(0, 10)
-      .map((r) => ({ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local!.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local!.amplificationDb }));
+    const worst = c.rows.flatMap((r) => (r.local ? [{ tensor: r.name, opType: r.opType, node: r.node, localSqnrDb: r.local.sqnrDb, sqnrDb: r.metrics.sqnrDb, amplificationDb: r.local.amplificationDb }] : []))
+      .sort((a, b) => a.localSqnrDb - b.localSqnrDb).slice(0, 10);
     const findings: LocalFindings = { measured: local.size, worst, ms, openMs };
     c.analyses.local = findings;
   });
 }
 
 /** local − accumulated SQNR: how many dB of this tensor's error came from upstream. */
-export function amplificationDb(localDb: number, accumulatedDb: number): number {
+function amplificationDb(localDb: number, accumulatedDb: number): number {
   if (localDb === accumulatedDb) return 0; // both +inf: no error anywhere
   return localDb - accumulatedDb;
 }
@@ -132,21 +141,19 @@ function attachLocal(r: TensorRecord, m: TensorMetrics | undefined): void {
 }
 
 /** --max-memory: FP32 and the cut model again, group by group, sized from the comparison's records. */
-async function measureAfterwards(ctx: AnalysisContext): Promise<Map<string, TensorMetrics>[]> {
-  const a = ctx.args;
-  const budget = (a['max-memory'] as number) * 1024 * 1024;
+async function measureAfterwards(ctx: AnalysisContext, budget: number, threads: number | undefined): Promise<Map<string, TensorMetrics>[]> {
   const out: Map<string, TensorMetrics>[] = [];
-  const probe = await OrtRunner.open(ctx.fp32, { threads: a.threads as number | undefined });
+  const probe = await OrtRunner.open(ctx.fp32, { threads });
   const inputs = probe.describe().inputs;
   await probe.close();
   for (const [k, m] of ctx.int8.entries()) {
-    const records = ctx.result.candidates[k]!.records;
+    const records = at(ctx.result.candidates, k).records;
     const compared = new Set(records.map((r) => r.name));
-    const sizes = new Map(records.map((r) => [r.name, r.shape.reduce((x, y) => x * y, 1) * 4]));
+    const sizes = new Map(records.map((r) => [r.name, numel(r.shape) * 4]));
     const pairing = pairModels(ctx.fp32, m);
     const pairs = floatPairs(pairing.pairs, pairing.refGraph.declaredType).filter((p) => compared.has(p.name));
-    const engine = await LocalErrorEngine.open(m, pairs, { maxBytesPerRun: budget, sizes, threads: a.threads as number | undefined });
-    const fp = await fp32RunnerProvider(ctx.fp32, pairs, a.threads as number | undefined);
+    const engine = await LocalErrorEngine.open(m, pairs, { maxBytesPerRun: budget, sizes, threads });
+    const fp = await fp32RunnerProvider(ctx.fp32, pairs, threads);
     try {
       for await (const s of samplesFrom(ctx.inputs.specs, inputs, ctx.inputs.options)) await engine.accumulate(s, fp.provider(s));
       out.push(engine.results());

@@ -2,11 +2,13 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { TensorPair } from '../compare/pairing.js';
 import { planGroups } from '../compare/fetch-groups.js';
-import { accumulateTensors, finalize, mergeAccumulators, newAccumulator, type MetricAccumulator, type TensorMetrics } from '../compare/metrics.js';
+import { finalize, type TensorMetrics } from '../compare/metrics.js';
+import { PairFold } from '../compare/pair-fold.js';
 import { isFloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Sample } from '../inputs/input-source.js';
 import { cutModel, type CutModel } from './graph-cut.js';
+import { mustGet } from '../errors.js';
 
 /** Gives the FP32 values of the named logical tensors for the current sample. */
 export type Fp32Provider = (logical: readonly string[]) => Promise<Map<string, Tensor>>;
@@ -28,7 +30,7 @@ interface Group { cut: CutModel; runner: OrtRunner; need: string[] }
  * alive; metrics are pooled over samples in FP64 accumulators.
  */
 export class LocalErrorEngine {
-  private readonly acc = new Map<string, MetricAccumulator>();
+  private readonly fold = new PairFold();
   private constructor(private readonly groups: Group[]) {}
 
   static async open(int8: OnnxModel, pairs: readonly TensorPair[], opt: LocalErrorOptions = {}): Promise<LocalErrorEngine> {
@@ -49,11 +51,6 @@ export class LocalErrorEngine {
     return new LocalErrorEngine(groups);
   }
 
-  /** Logical tensors whose local error is measured. */
-  measured(): string[] {
-    return this.groups.flatMap((g) => [...g.cut.fetch.values()]);
-  }
-
   /** One sample: every group run on the FP32 values the provider gives; returns this sample's metrics. */
   async accumulate(sample: Sample, fp32: Fp32Provider): Promise<Map<string, TensorMetrics>> {
     const perSample = new Map<string, TensorMetrics>();
@@ -66,13 +63,10 @@ export class LocalErrorEngine {
         feeds[input] = { ...t, name: input };
       }
       for await (const local of g.runner.run(feeds, { fetch: [...g.cut.fetch.keys()] })) {
-        const logical = g.cut.fetch.get(local.name)!;
+        const logical = mustGet(g.cut.fetch, local.name);
         const ref = values.get(logical) ?? sample.feeds[logical];
-        if (!ref || !isFloatDType(local.dtype) || ref.data.length !== local.data.length) continue;
-        const one = accumulateTensors(newAccumulator(), ref, local);
-        perSample.set(logical, finalize(one));
-        const a = this.acc.get(logical);
-        if (a) mergeAccumulators(a, one); else this.acc.set(logical, one);
+        const m = ref && this.fold.add(logical, sample.id, ref, local);
+        if (m) perSample.set(logical, m);
       }
     }
     return perSample;
@@ -80,7 +74,7 @@ export class LocalErrorEngine {
 
   /** Pooled local metrics over every sample so far. */
   results(): Map<string, TensorMetrics> {
-    return new Map([...this.acc].map(([k, a]) => [k, finalize(a)]));
+    return new Map([...this.fold.acc].map(([k, a]) => [k, finalize(a)]));
   }
 
   async close(): Promise<void> {
@@ -95,9 +89,9 @@ export async function fp32RunnerProvider(fp32: OnnxModel, pairs: readonly Tensor
   return {
     provider: (s) => async (logical) => {
       const want = logical.filter((n) => actualOf.has(n) && !(n in s.feeds));
-      const byActual = new Map(want.map((n) => [actualOf.get(n)!, n]));
+      const byActual = new Map(want.map((n) => [mustGet(actualOf, n), n]));
       const out = new Map<string, Tensor>();
-      for await (const t of runner.run(s.feeds, { fetch: [...byActual.keys()] })) out.set(byActual.get(t.name)!, t);
+      for await (const t of runner.run(s.feeds, { fetch: [...byActual.keys()] })) out.set(mustGet(byActual, t.name), t);
       return out;
     },
     close: () => runner.close(),
@@ -108,6 +102,6 @@ export async function fp32RunnerProvider(fp32: OnnxModel, pairs: readonly Tensor
 export function floatPairs(pairs: readonly TensorPair[], refTypes: ReadonlyMap<string, string>): TensorPair[] {
   return pairs.filter((p) => {
     const d = refTypes.get(p.ref.actual);
-    return !d || ['float32', 'float16', 'float64', 'bfloat16'].includes(d);
+    return !d || isFloatDType(d);
   });
 }

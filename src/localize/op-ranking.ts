@@ -1,6 +1,7 @@
 import type { TensorPair } from '../compare/pairing.js';
 import type { TensorMetrics } from '../compare/metrics.js';
 import type { QdqStructure, QuantOp } from './qdq-ops.js';
+import { mustGet } from '../errors.js';
 
 export interface RankedOp {
   op: QuantOp;
@@ -35,5 +36,5 @@ export function rankOpsByLocalError(s: QdqStructure, pairs: readonly TensorPair[
     for (const e of pairOfSource.get(src)?.edges ?? []) credit(e.consumer, m, p.name);
   }
   const order = new Map(s.ops.map((op, i) => [op.index, i]));
-  return [...ranked.values()].sort((a, b) => (a.localSqnrDb - b.localSqnrDb) || (order.get(a.op.index)! - order.get(b.op.index)!));
+  return [...ranked.values()].sort((a, b) => (a.localSqnrDb - b.localSqnrDb) || (mustGet(order, a.op.index) - mustGet(order, b.op.index)));
 }

@@ -2,7 +2,7 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import { indexGraph, nodeLabel, type GraphIndex } from '../graph/graph-index.js';
 import { isParameterPath } from '../graph/qdq.js';
 import { isQLinearOp } from '../graph/qoperator.js';
-import { UserError } from '../errors.js';
+import { UserError, mustGet, at } from '../errors.js';
 
 /**
  * The quantization structure of a Q/DQ graph, in the units that float fallback and sensitivity
@@ -52,10 +52,11 @@ export interface QdqStructure {
 
 const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear']);
 
-export function isComputeNode(n: NodeProto): boolean {
+function isComputeNode(n: NodeProto): boolean {
   return !QDQ.has(n.opType) && n.opType !== 'Constant';
 }
 
+/** @internal */
 export function qdqStructure(graph: GraphProto): QdqStructure {
   const g = indexGraph(graph);
   const position = new Map(graph.node.map((n, i) => [n, i]));
@@ -77,17 +78,17 @@ export function qdqStructure(graph: GraphProto): QdqStructure {
     if (node.opType !== 'QuantizeLinear') continue;
     const source = node.input[0];
     if (!source || isParameterPath(g, source)) continue;
-    const q = position.get(node)!;
-    const dqs = (consumersIdx.get(node.output[0] ?? '') ?? []).filter((i) => graph.node[i]!.opType === 'DequantizeLinear');
+    const q = mustGet(position, node);
+    const dqs = (consumersIdx.get(node.output[0] ?? '') ?? []).filter((i) => at(graph.node, i).opType === 'DequantizeLinear');
     if (dqs.length === 0) continue;
     const p = producerIdx.get(source);
     const pair: ActivationPair = {
       source, q, dqs,
-      producer: p !== undefined && isComputeNode(graph.node[p]!) ? p : undefined,
+      producer: p !== undefined && isComputeNode(at(graph.node, p)) ? p : undefined,
       edges: [],
     };
     for (const dq of dqs) {
-      const y = graph.node[dq]!.output[0]!;
+      const y = at(at(graph.node, dq).output, 0);
       pairsOfDqOutput.set(y, pair);
       for (const c of consumersIdx.get(y) ?? []) pair.edges.push({ dq, consumer: c });
       if (outputs.has(y)) pair.edges.push({ dq, consumer: undefined });
@@ -100,7 +101,7 @@ export function qdqStructure(graph: GraphProto): QdqStructure {
   const opOf = (i: number): QuantOp => {
     let op = opAt.get(i);
     if (!op) {
-      const n = graph.node[i]!;
+      const n = at(graph.node, i);
       op = { index: i, name: nodeLabel(n), opType: n.opType, inputPairs: [], outputPairs: [], weightInputs: [] };
       opAt.set(i, op);
     }
@@ -109,7 +110,7 @@ export function qdqStructure(graph: GraphProto): QdqStructure {
   for (const pair of pairs) {
     if (pair.producer !== undefined) opOf(pair.producer).outputPairs.push(pair);
     for (const e of pair.edges) {
-      if (e.consumer === undefined || !isComputeNode(graph.node[e.consumer]!)) continue;
+      if (e.consumer === undefined || !isComputeNode(at(graph.node, e.consumer))) continue;
       const op = opOf(e.consumer);
       if (!op.inputPairs.includes(pair)) op.inputPairs.push(pair);
     }
@@ -119,11 +120,11 @@ export function qdqStructure(graph: GraphProto): QdqStructure {
     n.input.forEach((x, j) => {
       if (!x || pairsOfDqOutput.has(x)) return;
       const p = producerIdx.get(x);
-      if (p !== undefined && graph.node[p]!.opType === 'DequantizeLinear' && isParameterPath(g, x)) opOf(i).weightInputs.push(j);
+      if (p !== undefined && at(graph.node, p).opType === 'DequantizeLinear' && isParameterPath(g, x)) opOf(i).weightInputs.push(j);
     });
   });
   for (const n of g.nodes) {
-    const op = opAt.get(position.get(n)!);
+    const op = opAt.get(mustGet(position, n));
     if (op) ops.push(op);
   }
   return { pairs, ops, opAt, producerIndex: producerIdx, index: g };

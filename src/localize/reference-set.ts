@@ -4,7 +4,7 @@ import { OrtRunner } from '../runners/ort-runner.js';
 import type { RunnerDescription } from '../runners/runner.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import { UserError, at, mustGet } from '../errors.js';
 import { OutputMeter, type MetricSpec } from './targets.js';
 import { Map50Meter } from './map-drop.js';
 
@@ -46,7 +46,7 @@ export class ReferenceSet {
   static async open(fp32: OnnxModel, specs: readonly string[], opt: ReferenceOptions = {}): Promise<ReferenceSet> {
     const runner = await OrtRunner.open(fp32, { threads: opt.threads });
     const outputs = runner.describe().outputs.map((o) => o.name);
-    const output = opt.output ?? outputs[0]!;
+    const output = opt.output ?? at(outputs, 0);
     if (!outputs.includes(output)) {
       await runner.close();
       throw new UserError(`model has no output named "${output}" (outputs: ${outputs.join(', ')})`, fp32.path);
@@ -134,6 +134,6 @@ export async function evaluateVariant(proto: ModelProto, source: string, refs: R
     await runner.close();
   }
   if (refMap) fp32Map50.set(refs, refMap.map50());
-  const value = map ? fp32Map50.get(refs)! - map.map50() : pooled!.value();
+  const value = map ? mustGet(fp32Map50, refs) - map.map50() : pooled!.value();
   return { value, perSample, ms: performance.now() - t0 };
 }

@@ -5,6 +5,7 @@ import { keepOnlyPolicy, rewriteQdq } from './float-fallback.js';
 import { rewritableQdqStructure, type QuantOp } from './qdq-ops.js';
 import { ReferenceSet, evaluateVariant, type Evaluation } from './reference-set.js';
 import { goodness, metricLabel, type MetricSpec } from './targets.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * Layerwise sensitivity (PPQ's "layerwise error analysis"): every op in float except one, which
@@ -64,14 +65,14 @@ export interface SensitivityResult {
   ms: number;
 }
 
-export function sensitivityOps(ops: readonly QuantOp[], scope: 'weighted' | 'all', filter?: RegExp): QuantOp[] {
+function sensitivityOps(ops: readonly QuantOp[], scope: 'weighted' | 'all', filter?: RegExp): QuantOp[] {
   return ops.filter((op) => (scope === 'all' || op.weightInputs.length > 0) && (!filter || filter.test(op.name) || filter.test(op.opType)));
 }
 
 export async function layerwiseSensitivity(opt: SensitivityOptions): Promise<SensitivityResult> {
   const t0 = performance.now();
   const weights = opt.weights ?? 'fp32';
-  const s = rewritableQdqStructure(opt.int8.proto.graph!, opt.int8.path, 'sensitivity');
+  const s = rewritableQdqStructure(graphOf(opt.int8.proto), opt.int8.path, 'sensitivity');
   const ops = sensitivityOps(s.ops, opt.scope ?? 'weighted', opt.filter);
   if (ops.length === 0) throw new UserError(`no quantized op to analyse${opt.filter ? ` matches ${opt.filter}` : opt.scope === 'all' ? '' : ' has quantized weights (try --all-ops)'}`, opt.int8.path);
   const refs = await ReferenceSet.open(opt.fp32, opt.inputs, { output: opt.metric.output, inputOptions: opt.inputOptions, cacheBytes: opt.cacheBytes, threads: opt.threads });

@@ -1,7 +1,7 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { accumulateArrays, accumulateTensors, finalize, newAccumulator, type MetricAccumulator } from '../compare/metrics.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toFloat32 } from '../tensor/tensor.js';
+import { numel, toFloat32 } from '../tensor/tensor.js';
 
 /**
  * What "accurate enough" means for bisect and what sensitivity ranks by: a metric of one final
@@ -40,8 +40,8 @@ export function parseMetric(text: string): MetricSpec {
 export function parseTarget(text: string): Target {
   const m = /^\s*(\w+)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(?:@\s*(\S+))?\s*$/i.exec(text);
   if (!m) throw new UserError(`--target "${text}": expected METRIC>=VALUE[@output], e.g. "class_sqnr>=25", "sqnr>=30@output0", "cosine>=0.999@output0", "map50_drop<=0.01"`);
-  if (!(m[1]! in HIGHER_IS_BETTER)) throw new UserError(`--target "${text}": unknown metric ${m[1]}; use sqnr, cosine, class_sqnr or map50_drop`);
-  const spec = parseMetric(m[1]! + (m[4] ? `@${m[4]}` : ''));
+  if (!(at(m, 1) in HIGHER_IS_BETTER)) throw new UserError(`--target "${text}": unknown metric ${m[1]}; use sqnr, cosine, class_sqnr or map50_drop`);
+  const spec = parseMetric(at(m, 1) + (m[4] ? `@${m[4]}` : ''));
   const op = m[2] as Target['op'];
   const better = HIGHER_IS_BETTER[spec.metric];
   if (better !== op.startsWith('>')) {
@@ -82,9 +82,9 @@ export class OutputMeter {
     if (ref.shape.length < 2 || b > c || a >= c) {
       throw new UserError(`class_sqnr: output ${ref.name} has shape [${ref.shape.join(',')}]; channel slice ${a}:${b} of axis 1 does not fit (see --score-channels)`);
     }
-    const inner = ref.shape.slice(2).reduce((x, y) => x * y, 1);
+    const inner = numel(ref.shape.slice(2));
     const r = toFloat32(ref), t = toFloat32(test);
-    for (let n = 0; n < ref.shape[0]!; n++) {
+    for (let n = 0; n < at(ref.shape, 0); n++) {
       const s = (n * c + a) * inner, e = (n * c + b) * inner;
       accumulateArrays(this.acc, r.subarray(s, e), t.subarray(s, e));
     }

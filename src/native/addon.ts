@@ -129,7 +129,7 @@ function packageRoot(): string {
 }
 
 /** Where the addon may be, in order: an explicit override, then cmake-js' Release and Debug outputs. */
-export function candidatePaths(): string[] {
+function candidatePaths(): string[] {
   const root = packageRoot();
   const fromEnv = process.env['TRT_DIFF_NATIVE'];
   return [
@@ -187,7 +187,11 @@ export function nativeFastPathFor<K extends Exclude<NativeFastPath, 'compareF32'
   return data instanceof Float32Array && data.length >= NATIVE_MIN_ELEMENTS ? nativeFastPath(key) : null;
 }
 
-/** Capabilities of the loaded addon, or of its absence (with the reasons). */
+/**
+ * Capabilities of the loaded addon, or of its absence (with the reasons). Read by .ci/run from
+ * dist/ after the native build (a caller knip cannot see).
+ * @public
+ */
 export function nativeCapabilities(): Capabilities & { addon: boolean; errors: string[] } {
   const { addon, errors } = loadNative();
   if (addon) return { addon: true, errors, ...addon.capabilities() };

@@ -1,5 +1,6 @@
 import type { GraphIndex } from '../graph/graph-index.js';
 import { QDQ_OPS } from '../graph/qdq.js';
+import { at } from '../errors.js';
 
 /**
  * Maps the layers of a built TensorRT engine back to the ONNX graph, using the engine inspector's
@@ -19,12 +20,12 @@ export interface EngineLayer {
 
 const ONNX_LAYER = /^\[ONNX Layer: (.*)\]$/s;
 
-/** ONNX node names in one layer's Metadata string. */
+/** ONNX node names in one layer's Metadata string. @internal */
 export function onnxNodesOfMetadata(metadata: string): string[] {
   const nodes: string[] = [];
   for (const entry of metadata.split(/[\x1E\x1F]/)) {
     const m = ONNX_LAYER.exec(entry.trim());
-    if (m) nodes.push(m[1]!);
+    if (m) nodes.push(at(m, 1));
   }
   return nodes;
 }
@@ -95,12 +96,12 @@ export function mapEngineTensors(layers: readonly EngineLayer[], graph: GraphInd
     // Q/DQ nodes fused into a compute layer are transparent: the layer stands for its compute nodes'
     // tensors (the float tensor a Quantize reads is what the comparison pairs). A layer of Q/DQ only
     // stands for their outputs.
-    const compute = members.filter((i) => !QDQ_OPS.has(graph.nodes[i]!.opType));
+    const compute = members.filter((i) => !QDQ_OPS.has(at(graph.nodes, i).opType));
     const own = compute.length > 0 ? compute : members;
     const inLayer = new Set(own);
     const exits: string[] = [];
     for (const i of own) {
-      for (const t of graph.nodes[i]!.output) {
+      for (const t of at(graph.nodes, i).output) {
         if (!t) continue;
         const consumers = graph.consumers.get(t) ?? [];
         const leaves = graph.outputs.includes(t) || consumers.length === 0 || consumers.some((c) => !inLayer.has(c));

@@ -79,7 +79,7 @@ export function deferOutput(target: string): void {
 }
 
 /** Records a folder created for an output, removed again by discardOutputs() when left empty. */
-export function recordCreatedDir(dir: string): void {
+function recordCreatedDir(dir: string): void {
   session?.createdDirs.push(dir);
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { removeScratch, scratchDir } from '../output/output-session.js';
 import * as path from 'node:path';
 import type { OnnxModel } from '../graph/onnx-model.js';
-import { UserError } from '../errors.js';
+import { UserError, at, mustGet } from '../errors.js';
 import type { InputOptions } from '../inputs/input-source.js';
 import { ReferenceSet } from '../localize/reference-set.js';
 import { OutputMeter } from '../localize/targets.js';
@@ -16,7 +16,6 @@ import { listSamples, shuffledFirst } from './sample-order.js';
 import { scaleMovement, type ScaleMovement } from './scale-movement.js';
 import { combinationLabel, type Combination, type SweepPlan } from './sweep-spec.js';
 
-export { parseSweep } from './sweep-spec.js';
 
 /**
  * `trt-diff calibrate --sweep`: how scales and output error move with calibration batch size, set
@@ -136,7 +135,7 @@ export async function runCalibrationSweep(model: OnnxModel, inputs: readonly str
     let pass = 0;
     for (const group of passes.values()) {
       pass++;
-      const first = group[0]!;
+      const first = at(group, 0);
       const calibrators = [...new Set(group.map((c) => c.calibrator))];
       const label = combinationLabel(first, opt.plan.axes.filter((a) => a.axis !== 'calibrator')) || 'calibrating';
       const specs = listed && first.seed !== undefined ? shuffledFirst(listed, first.images, first.seed) : inputs;
@@ -148,7 +147,7 @@ export async function runCalibrationSweep(model: OnnxModel, inputs: readonly str
       });
       const collectMs = cal.collected.timing.totalMs;
       for (const c of group) {
-        const cache = cacheOf(c.calibrator, cal.amax.get(c.calibrator)!, opt.trtVersion);
+        const cache = cacheOf(c.calibrator, mustGet(cal.amax, c.calibrator), opt.trtVersion);
         const stem = `${base}.${fileTag(c)}`;
         const qdqFile = path.join(dir, `${stem}.qdq.onnx`);
         const q = writeQdqModel(model, cache.scales, qdqFile, opt.placement, rankLookup(cal.collected));
@@ -175,7 +174,7 @@ export async function runCalibrationSweep(model: OnnxModel, inputs: readonly str
 
   // Rows in cartesian order; scale movement against the first combination.
   rows.sort((a, b) => combos.indexOf(a.combination) - combos.indexOf(b.combination));
-  const ref = rows[0]!;
+  const ref = at(rows, 0);
   const refScales = new Map(Object.entries(ref.scales));
   const refQuantized = new Set(ref.quantized);
   return {
@@ -222,7 +221,7 @@ async function evaluate(
 function sliceMax(t: Tensor, range: ChannelRange): number {
   const d = toFloat32(t);
   let m = -Infinity;
-  forEachInChannels(t, range, (i) => { if (d[i]! > m) m = d[i]!; });
+  forEachInChannels(t, range, (i) => { if (at(d, i) > m) m = at(d, i); });
   return m;
 }
 

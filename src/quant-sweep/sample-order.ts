@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { listFile, listFolder, splitName } from '../inputs/input-spec.js';
 import { mulberry32 } from '../inputs/random.js';
 
@@ -37,7 +37,7 @@ export function shuffledFirst(samples: readonly string[], n: number, seed: numbe
   const rnd = mulberry32(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
+    [out[i], out[j]] = [at(out, j), at(out, i)];
   }
   return out;
 }

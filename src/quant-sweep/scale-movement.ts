@@ -1,3 +1,4 @@
+import { at } from '../errors.js';
 /**
  * How far one calibration's scales moved from a reference calibration's: per tensor
  * |log2(scale / reference scale)| (1 = a factor of two, the step at which Entropy2's histogram
@@ -20,9 +21,9 @@ export function scaleMovement(reference: ReadonlyMap<string, number>, scales: Re
   let log2 = NaN;
   for (const t of tensors) {
     const a = reference.get(t), b = scales.get(t);
-    // A zero scale (an all-zero tensor) has no ratio; such tensors are left out.
-    if (!(a! > 0) || !(b! > 0)) continue;
-    const l = Math.log2(b! / a!);
+    // A zero scale (an all-zero tensor) has no ratio; such tensors are left out (so are missing ones).
+    if (a === undefined || b === undefined || !(a > 0) || !(b > 0)) continue;
+    const l = Math.log2(b / a);
     moves.push(Math.abs(l));
     if (tensor === null || Math.abs(l) > Math.abs(log2)) { tensor = t; log2 = l; }
   }
@@ -33,5 +34,5 @@ function median(v: number[]): number {
   if (v.length === 0) return NaN;
   const s = [...v].sort((x, y) => x - y);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? at(s, m) : (at(s, m - 1) + at(s, m)) / 2;
 }

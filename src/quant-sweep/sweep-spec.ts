@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { parseCalibrator, type CalibratorName } from '../quant/calibrators.js';
 
 /**
@@ -6,7 +6,7 @@ import { parseCalibrator, type CalibratorName } from '../quant/calibrators.js';
  * combination of the values (cartesian product) is one calibration; axes not swept keep the value
  * of the ordinary calibrate flag (--batch, --max-images, --calibrator; no seed = file order).
  */
-export const SWEEP_AXES = ['batch', 'images', 'calibrator', 'seed'] as const;
+const SWEEP_AXES = ['batch', 'images', 'calibrator', 'seed'] as const;
 export type SweepAxis = (typeof SWEEP_AXES)[number];
 
 export interface Combination {
@@ -36,10 +36,10 @@ export function parseSweep(flags: readonly string[], base: Omit<Combination, 'se
   for (const flag of flags) {
     const m = /^\s*([A-Za-z_-]+)\s*=(.*)$/.exec(flag);
     if (!m) throw new UserError(`--sweep "${flag}": expected AXIS=V1,V2,... (axes: ${SWEEP_AXES.join(', ')})`);
-    const axis = m[1]!.toLowerCase() as SweepAxis;
+    const axis = at(m, 1).toLowerCase() as SweepAxis;
     if (!SWEEP_AXES.includes(axis)) throw new UserError(`--sweep "${flag}": unknown axis "${m[1]}" (axes: ${SWEEP_AXES.join(', ')})`);
     if (axes.some((a) => a.axis === axis)) throw new UserError(`--sweep "${flag}": axis ${axis} given twice; list all its values in one flag`);
-    const items = m[2]!.split(',').map((s) => s.trim());
+    const items = at(m, 2).split(',').map((s) => s.trim());
     if (items.length === 0 || items.some((s) => s === '')) throw new UserError(`--sweep "${flag}": empty value in the list of ${axis} values`);
     const values = items.map((s) => parseValue(axis, s, flag));
     const dup = values.find((v, i) => values.indexOf(v) !== i);
@@ -65,7 +65,7 @@ function parseValue(axis: SweepAxis, s: string, flag: string): number | string {
 }
 
 /** Cartesian product, first axis outermost (slowest), last axis fastest. */
-export function cartesian(axes: readonly SweepAxisValues[], base: Omit<Combination, 'seed'>): Combination[] {
+function cartesian(axes: readonly SweepAxisValues[], base: Omit<Combination, 'seed'>): Combination[] {
   let out: Combination[] = [{ ...base }];
   for (const { axis, values } of axes) {
     out = out.flatMap((c) => values.map((v) => ({ ...c, [axis]: v }) as Combination));

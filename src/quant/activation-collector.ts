@@ -4,11 +4,12 @@ import { markAllOutputs } from '../graph/mark-outputs.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import { samplesFrom, type InputOptions, type Sample } from '../inputs/input-source.js';
 import { isFloatDType } from '../tensor/dtype.js';
-import { toFloat32, type Tensor } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import { numel, toFloat32, type Tensor } from '../tensor/tensor.js';
+import { UserError, at } from '../errors.js';
 import { AbsHistogram, DEFAULT_BINS, type HistogramMode } from './histogram.js';
 import { absMaxOf, finiteAbsMax, finiteRange, type FiniteRange } from './finite-range.js';
 import { MinMaxReducer, type ReducedMinMax } from './minmax-reduction.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * One pass of activation statistics over a calibration set: per tensor the running min/max and,
@@ -75,11 +76,11 @@ export interface CollectedActivations {
 export async function collectActivations(model: OnnxModel, specs: readonly string[], opt: CollectOptions): Promise<CollectedActivations> {
   const t0 = performance.now();
   if (!(opt.batch >= 1)) throw new UserError(`--batch must be ≥ 1, got ${opt.batch}`);
-  const g = indexGraph(model.proto.graph!);
+  const g = indexGraph(graphOf(model.proto));
   const mark = markAllOutputs(model.proto, g);
   const runner = await OrtRunner.open(model, { mark: mark.marked, threads: opt.threads });
   const inputs = runner.describe().inputs;
-  const floatInputs = inputs.filter((i) => i.dtype !== 'unknown' && isFloatDType(i.dtype));
+  const floatInputs = inputs.filter((i) => isFloatDType(i.dtype));
   if (floatInputs.length === 0) {
     throw new UserError(`model has no float input to calibrate from (inputs: ${inputs.map((i) => `${i.name} ${i.dtype}`).join(', ')})`, model.path);
   }
@@ -91,7 +92,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
   const inputOptions: InputOptions = { ...opt.inputOptions, maxSamples: maxImages };
 
   // Passes that need only min/max get them from reductions inside the runtime (minmax-reduction.ts).
-  const floatTensors = runner.describe().tensors.filter((t) => t.dtype !== 'unknown' && isFloatDType(t.dtype));
+  const floatTensors = runner.describe().tensors.filter((t) => isFloatDType(t.dtype));
   for (const t of runner.describe().tensors) if (t.dtype !== 'unknown' && !isFloatDType(t.dtype)) skipped.set(t.name, `${t.dtype} tensor`);
   const reducer = await MinMaxReducer.open(model, floatTensors, opt.threads);
 
@@ -145,7 +146,7 @@ export async function collectActivations(model: OnnxModel, specs: readonly strin
       opt.onProgress?.(images, next.value.id);
     }
     if (images === 0) throw new UserError('no calibration images', specs.join(', '));
-    firstSample = firstBatch[0]!;
+    firstSample = at(firstBatch, 0);
     for (const s of stats.values()) s.firstBatchAbsMax = s.absMax;
 
     // 2. The first batch again, into the histograms at the first range.
@@ -207,14 +208,14 @@ function statsOf(all: Map<string, TensorStats>, t: { name: string; shape: readon
   return s;
 }
 
-/** Fold min, max and max|x| of the finite elements; returns this tensor's own max|x|. */
+/** Fold min, max and max|x| of the finite elements; returns this tensor's own max|x|. @internal */
 export function foldMinMax(s: TensorStats, data: ArrayLike<number>): number {
   return foldRange(s, finiteRange(data), data.length);
 }
 
 /** Fold a tensor's in-runtime min/max (all of its elements finite); same result as foldMinMax on its data. */
-export function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
-  const count = r.shape.reduce((a, d) => a * d, 1);
+function foldReducedMinMax(s: TensorStats, r: ReducedMinMax): void {
+  const count = numel(r.shape);
   if (count > 0) foldRange(s, { min: r.min, max: r.max, nonFinite: 0 }, count); // an empty reduction's values mean nothing
 }
 
@@ -253,6 +254,6 @@ function foldHistograms(s: TensorStats, data: ArrayLike<number>, absMax: number 
 
 function countFinite(data: ArrayLike<number>): number {
   let n = 0;
-  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i]!)) n++;
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(at(data, i))) n++;
   return n;
 }

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { readInputText } from '../io/input-file.js';
 import { writeFileAtomic } from '../output/output-session.js';
 
@@ -34,12 +34,12 @@ const u32 = new Uint32Array(f32.buffer);
 /** float32 bits of `value` as 8 lowercase hex digits (the value is rounded to float32 first). */
 export function scaleToHex(value: number): string {
   f32[0] = value;
-  return u32[0]!.toString(16).padStart(8, '0');
+  return at(u32, 0).toString(16).padStart(8, '0');
 }
 
 export function hexToScale(hex: string): number {
   u32[0] = Number.parseInt(hex, 16) >>> 0;
-  return f32[0]!;
+  return at(f32, 0);
 }
 
 /**
@@ -92,7 +92,7 @@ export function parseCalibrationCache(text: string, file = '<cache>'): Calibrati
     scales.set(name, hexToScale(hex));
   }
   if (!header) throw new UserError('empty calibration cache (no TRT-<version>-<algorithm> header)', file);
-  return { version: header[1]!, algorithm: header[2]!, scales };
+  return { version: at(header, 1), algorithm: at(header, 2), scales };
 }
 
 /**

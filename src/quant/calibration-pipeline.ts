@@ -1,6 +1,6 @@
 
 import type { OnnxModel } from '../graph/onnx-model.js';
-import { saveModel } from '../graph/onnx-model.js';
+import { saveModel, graphOf } from '../graph/onnx-model.js';
 import type { InputOptions } from '../inputs/input-source.js';
 import { countSamples } from '../inputs/input-spec.js';
 import { collectActivations, type CollectedActivations } from './activation-collector.js';
@@ -38,7 +38,7 @@ export async function calibrateModel(model: OnnxModel, images: readonly string[]
   const deriveMs = new Map<CalibratorName, number>();
   for (const c of calibrators) {
     const t = performance.now();
-    amax.set(c, computeAmaxes(c, collected.stats, model.proto.graph!, opt));
+    amax.set(c, computeAmaxes(c, collected.stats, graphOf(model.proto), opt));
     deriveMs.set(c, performance.now() - t);
   }
   return { collected, amax, deriveMs };

@@ -5,6 +5,7 @@ import type { TensorStats } from './activation-collector.js';
 import type { CalibratorName } from './calibrators.js';
 import type { ChannelRange, ChannelStats } from './output-channels.js';
 import type { QdqResult } from './qdq-emulation.js';
+import { at } from '../errors.js';
 
 /**
  * "Which calibrator breaks this model, and where": per calibrator the output error on an eval
@@ -50,7 +51,7 @@ export interface CalibratorsReport {
  * Fraction of the values counted in `s` whose |x| exceeds `amax`, read off the 'grow' histogram
  * (values inside the bin holding amax are taken as evenly spread over it). null without histogram.
  */
-export function clippedFraction(s: TensorStats, amax: number): number | null {
+function clippedFraction(s: TensorStats, amax: number): number | null {
   if (amax >= s.absMax) return 0;
   const h = s.histograms.grow;
   if (!h) return null;
@@ -58,8 +59,8 @@ export function clippedFraction(s: TensorStats, amax: number): number | null {
   if (total === 0) return 0;
   const w = h.binWidth;
   const k = Math.min(h.bins - 1, Math.max(0, Math.ceil(amax / w) - 1));
-  let above = h.counts[k]! * Math.min(1, Math.max(0, ((k + 1) * w - amax) / w));
-  for (let j = k + 1; j < h.bins; j++) above += h.counts[j]!;
+  let above = at(h.counts, k) * Math.min(1, Math.max(0, ((k + 1) * w - amax) / w));
+  for (let j = k + 1; j < h.bins; j++) above += at(h.counts, j);
   return above / total;
 }
 
@@ -138,5 +139,5 @@ export function formatCalibratorsReport(r: CalibratorsReport): string {
 }
 
 function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (widths[i] ? c.padEnd(widths[i]!) : c)).join(' ').trimEnd();
+  return cells.map((c, i) => (widths[i] ? c.padEnd(at(widths, i)) : c)).join(' ').trimEnd();
 }

@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import { compareModels } from '../compare/compare-models.js';
 import { indexGraph } from '../graph/graph-index.js';
-import { loadModel, type OnnxModel } from '../graph/onnx-model.js';
+import { loadModel, type OnnxModel, graphOf } from '../graph/onnx-model.js';
 import { calibrateModel, cacheOf, rankLookup, writeCache, writeQdqModel, type CalibrationOptions } from './calibration-pipeline.js';
 import type { CalibratorName } from './calibrators.js';
 import { amaxRows, summarizeCandidate, type CalibratorsReport } from './calibrators-report.js';
 import { ChannelRangeObserver, type ChannelRange } from './output-channels.js';
 import type { PlacementPolicy } from './placement.js';
 import type { QdqResult } from './qdq-emulation.js';
+import { mustGet, at } from '../errors.js';
 
 /**
  * `trt-diff calibrators`: one activation collection, every calibrator derived from it, one cache
@@ -39,7 +40,7 @@ export async function runCalibrators(model: OnnxModel, images: readonly string[]
   const files: CalibratorsRun['files'] = [];
   const qdqs: QdqResult[] = [];
   for (const c of opt.calibrators) {
-    const cache = cacheOf(c, cal.amax.get(c)!, opt.trtVersion);
+    const cache = cacheOf(c, mustGet(cal.amax, c), opt.trtVersion);
     const cacheFile = path.join(opt.outDir, `${base}.${c}.cache`);
     const qdqFile = path.join(opt.outDir, `${base}.${c}.qdq.onnx`);
     writeCache(cacheFile, cache);
@@ -47,7 +48,7 @@ export async function runCalibrators(model: OnnxModel, images: readonly string[]
     files.push({ calibrator: c, cache: cacheFile, qdq: qdqFile });
   }
 
-  const output = opt.output ?? model.proto.graph!.output[0]!.name;
+  const output = opt.output ?? at(graphOf(model.proto).output, 0).name;
   const observer = new ChannelRangeObserver(output, opt.channels);
   const evalInput = opt.evalInput ?? cal.collected.firstSample;
   opt.onCompareStart?.();
@@ -58,11 +59,11 @@ export async function runCalibrators(model: OnnxModel, images: readonly string[]
   const compareMs = performance.now() - t;
 
   const summaries = opt.calibrators.map((c, k) =>
-    summarizeCandidate(c, files[k]!, qdqs[k]!, comparison.candidates[k]!, output, opt.channels, observer.candidates[k], opt.breakDb));
-  const g = indexGraph(model.proto.graph!);
+    summarizeCandidate(c, at(files, k), at(qdqs, k), at(comparison.candidates, k), output, opt.channels, observer.candidates[k], opt.breakDb));
+  const g = indexGraph(graphOf(model.proto));
   const opTypes = new Map<string, string>();
   for (const n of g.nodes) for (const o of n.output) opTypes.set(o, n.opType);
-  const sqnr = new Map(opt.calibrators.map((c, k) => [c, new Map(comparison.candidates[k]!.records.map((r) => [r.name, r.metrics.sqnrDb]))]));
+  const sqnr = new Map(opt.calibrators.map((c, k) => [c, new Map(at(comparison.candidates, k).records.map((r) => [r.name, r.metrics.sqnrDb]))]));
   const quantized = new Set(qdqs.flatMap((q) => q.quantized.map((x) => x.tensor)));
   const tensors = amaxRows([...cal.collected.stats.keys()], opTypes, cal.collected.stats, cal.amax, quantized, (c, name) => sqnr.get(c)?.get(name));
 

@@ -55,7 +55,7 @@ export function histogramsFor(names: readonly CalibratorName[]): HistogramMode[]
   return [...new Set(names.map((n) => CALIBRATOR_INFO[n].histogram).filter((h): h is HistogramMode => !!h))];
 }
 
-/** amax of one tensor under one calibrator (0 for a tensor that was all zeros). */
+/** amax of one tensor under one calibrator (0 for a tensor that was all zeros). @internal */
 export function amaxOf(name: CalibratorName, s: TensorStats, opt: CalibratorOptions = {}): number {
   switch (name) {
     case 'minmax':

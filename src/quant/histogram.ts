@@ -62,10 +62,12 @@ export class AbsHistogram {
    * In 'saturate' mode nothing happens.
    */
   growTo(max: number): void {
+    // Stryker disable next-line EqualityOperator: at max = range the loop below does nothing either (equivalent)
     if (this.mode !== 'grow' || !(max > this.rangeValue) || !Number.isFinite(max)) return;
     const c = this.counts;
     const half = this.bins / 2;
     while (this.rangeValue < max) {
+      // Stryker disable next-line EqualityOperator: c[half] gets NaN, zeroed by the fill below (equivalent)
       for (let j = 0; j < half; j++) c[j] = c[2 * j]! + c[2 * j + 1]!;
       c.fill(0, half);
       this.rangeValue *= 2;
@@ -79,23 +81,29 @@ export class AbsHistogram {
    * NaN and ±Inf are not counted (they have no place in a histogram of a finite range).
    */
   add(data: ArrayLike<number>, absMax?: number): void {
+    // Stryker disable next-line ConditionalExpression: growTo itself does nothing in saturate mode (equivalent)
     if (this.mode === 'grow') this.growTo(absMax ?? finiteAbsMax(data));
+    // Stryker disable all: the addon's pass (C++, same counts: test/native.test.ts), off in the mutation suite
     const native = nativeFastPathFor('calibrationHistogramAdd', data); // same counts as the loop below
     if (native) {
       native(this.counts, this.invWidth, data as Float32Array);
       return;
     }
+    // Stryker restore all
     const inv = this.invWidth;
     const last = this.bins - 1;
     // Counted in 32-bit integers per call (fast increments), folded into the float64 totals after.
     const local = this.scratch;
     local.fill(0);
     const n = data.length;
+    // Stryker disable next-line EqualityOperator: data[n] is undefined, so y is NaN and skipped (equivalent)
     for (let i = 0; i < n; i++) {
       const v = data[i]!;
+      // Stryker disable next-line EqualityOperator: −0 and 0 give the same |v| (equivalent)
       const y = (v < 0 ? -v : v) * inv;
       if (!(y < Infinity)) continue; // NaN, ±Inf
       // Right-closed bin: ceil(y) − 1, i.e. floor(y) except on an exact edge; 0 and y ≤ 1 go to bin 0.
+      // Stryker disable next-line EqualityOperator: at y = last both arms give last (equivalent)
       let k = y < last ? y | 0 : last; // only 'saturate' mode meets y beyond the last bin
       if (k === y && k > 0) k--;
       local[k]!++;

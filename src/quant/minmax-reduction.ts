@@ -4,6 +4,8 @@ import type { OnnxModel } from '../graph/onnx-model.js';
 import { OrtRunner } from '../runners/ort-runner.js';
 import type { TensorInfo } from '../runners/runner.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { mustGet } from '../errors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /** One activation's min and max over one sample, computed inside the runtime. */
 export interface ReducedMinMax {
@@ -61,10 +63,10 @@ export class MinMaxReducer {
     for await (const t of this.runner.run(feeds, { fetch: this.fetch })) got.set(t.name, t);
     return this.outputs.map((o) => ({
       name: o.name,
-      shape: [...(got.get(o.shape)!.data as BigInt64Array)].map(Number),
-      min: Number(got.get(o.min)!.data[0]),
-      max: Number(got.get(o.max)!.data[0]),
-      finite: [o.min, o.max, o.probe].every((k) => Number.isFinite(Number(got.get(k)!.data[0]))),
+      shape: [...(mustGet(got, o.shape).data as BigInt64Array)].map(Number),
+      min: Number(mustGet(got, o.min).data[0]),
+      max: Number(mustGet(got, o.max).data[0]),
+      finite: [o.min, o.max, o.probe].every((k) => Number.isFinite(Number(mustGet(got, k).data[0]))),
     }));
   }
 
@@ -80,8 +82,8 @@ interface ReductionOutputs { name: string; min: string; max: string; shape: stri
  * The model with ReduceMin/ReduceMax/Shape/probe nodes appended for each name (no axes: every
  * opset reduces over all axes then; keepdims=0 gives scalars). The original graph is untouched.
  */
-export function withReductions(proto: ModelProto, names: readonly string[]): { proto: ModelProto; outputs: ReductionOutputs[] } {
-  const graph = proto.graph!;
+function withReductions(proto: ModelProto, names: readonly string[]): { proto: ModelProto; outputs: ReductionOutputs[] } {
+  const graph = graphOf(proto);
   const taken = new Set<string>([...graph.input, ...graph.output, ...graph.valueInfo].map((v) => v.name));
   for (const n of graph.node) for (const o of [...n.input, ...n.output]) taken.add(o);
   for (const t of graph.initializer) taken.add(t.name);

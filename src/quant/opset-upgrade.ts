@@ -3,8 +3,9 @@ import {
   OperatorSetIdProtoSchema, TensorProto_DataType, TensorProtoSchema,
   type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from 'onnx-buf';
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { intAttr, makeNode } from '../graph/node-builder.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /**
  * Per-channel DequantizeLinear (the `axis` attribute) needs opset 13. Models exported at opset 11
@@ -20,7 +21,7 @@ import { intAttr, makeNode } from '../graph/node-builder.js';
  * model cannot use), so they are left alone. Models below opset 11 are refused: too many operators
  * changed (Slice, Pad, Clip, Resize, Upsample) to convert safely here.
  */
-export const QDQ_MIN_OPSET = 13;
+const QDQ_MIN_OPSET = 13;
 /** ONNX IR version 7 is the first that may declare opset 13. */
 const MIN_IR_FOR_OPSET_13 = 7n;
 
@@ -31,6 +32,7 @@ export interface UpgradeResult {
   converted: { op: string; node: string; change: string }[];
 }
 
+/** @internal */
 export function defaultOpset(proto: ModelProto): number {
   const e = proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   return e ? Number(e.version) : 1;
@@ -51,10 +53,10 @@ export function checkUpgradable(proto: ModelProto, file: string): void {
 export function upgradeToOpset13(proto: ModelProto, file: string, rank: (tensor: string) => number | undefined = () => undefined): UpgradeResult {
   const from = defaultOpset(proto);
   if (from >= QDQ_MIN_OPSET) return { proto, from, to: from, converted: [] };
-  const known = declaredRanks(proto.graph!);
+  const known = declaredRanks(graphOf(proto));
   const rankOf = (t: string) => rank(t) ?? known.get(t);
   checkUpgradable(proto, file);
-  const graph = proto.graph!;
+  const graph = graphOf(proto);
   const converted: UpgradeResult['converted'] = [];
   const initializers: TensorProto[] = [...graph.initializer];
   const taken = new Set<string>([...graph.initializer.map((t) => t.name), ...graph.node.flatMap((n) => [...n.input, ...n.output])]);
@@ -147,8 +149,8 @@ function declaredRanks(graph: GraphProto): Map<string, number> {
 
 /** Opset-11 Softmax semantics in opset-13 operators. */
 function coercedSoftmax(n: NodeProto, axis: number, fresh: (base: string) => string): NodeProto[] {
-  const x = n.input[0]!;
-  const y = n.output[0]!;
+  const x = at(n.input, 0);
+  const y = at(n.output, 0);
   const base = n.name || y;
   const flat = fresh(`${base}_flatten_output`);
   const soft = fresh(`${base}_2d_output`);

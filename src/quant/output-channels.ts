@@ -1,6 +1,6 @@
 import type { SampleObserver } from '../compare/compare-models.js';
 import type { Sample } from '../inputs/input-source.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { numel, type Tensor } from '../tensor/tensor.js';
 import { UserError, invalidParameter } from '../errors.js';
 
 /**
@@ -36,7 +36,7 @@ export interface ChannelStats {
 export function forEachInChannels(t: Tensor, range: ChannelRange, visit: (index: number) => void): void {
   if (t.shape.length < 2) throw new UserError(`output ${t.name} has shape [${t.shape}]: no channel axis`);
   const [b, c] = [t.shape[0]!, t.shape[1]!];
-  const inner = t.shape.slice(2).reduce((a, d) => a * d, 1);
+  const inner = numel(t.shape.slice(2));
   const end = Math.min(range.end, c);
   if (range.start >= c) throw new UserError(`output ${t.name} has ${c} channels; --score-channels starts at ${range.start}`);
   for (let bi = 0; bi < b; bi++) {

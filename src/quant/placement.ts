@@ -1,6 +1,7 @@
 import type { NodeProto } from 'onnx-buf';
 import type { GraphIndex } from '../graph/graph-index.js';
 import { isParameterPath } from '../graph/qdq.js';
+import { at } from '../errors.js';
 
 /**
  * Where TensorRT's implicit INT8 mode would read a tensor as int8, expressed as "which inputs of
@@ -50,7 +51,7 @@ export function int8Inputs(g: GraphIndex, policy: PlacementPolicy): QuantizedInp
     const cached = elementwiseMemo.get(k);
     if (cached !== undefined) return cached;
     elementwiseMemo.set(k, false); // cycles (invalid graphs) end as float
-    const n = g.nodes[k]!;
+    const n = at(g.nodes, k);
     const acts = n.input.filter(isActivation);
     let ok = policy === 'trt' && ELEMENTWISE.has(n.opType) && acts.length >= (n.opType === 'Concat' ? 1 : 2);
     if (ok && n.opType === 'Mul' && isSwish(g, n)) ok = false;
@@ -66,7 +67,7 @@ export function int8Inputs(g: GraphIndex, policy: PlacementPolicy): QuantizedInp
     feedsInt8Memo.set(tensor, false);
     const users = g.consumers.get(tensor) ?? [];
     const ok = !!tensor && !g.outputs.includes(tensor) && users.length > 0 && users.every((k) => {
-      const c = g.nodes[k]!;
+      const c = at(g.nodes, k);
       if (coreReader(c)) return true;
       if (ELEMENTWISE.has(c.opType)) return elementwiseInt8(k);
       if (SHAPE_ONLY.has(c.opType)) return c.input[0] === tensor && c.output.every((o) => !o || feedsInt8(o));

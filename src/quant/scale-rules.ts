@@ -1,5 +1,6 @@
 import type { GraphProto } from 'onnx-buf';
 import { indexGraph } from '../graph/graph-index.js';
+import { mustGet } from '../errors.js';
 
 /**
  * Scale sharing that TensorRT imposes on an INT8 network (and that shows in its Entropy2 caches:
@@ -13,17 +14,17 @@ import { indexGraph } from '../graph/graph-index.js';
  * tensors are grouped with union-find and every group takes one amax: the max over its members,
  * not counting pooling outputs, which inherit rather than contribute.
  */
-export const POOL_OPS = new Set(['MaxPool', 'AveragePool']);
+const POOL_OPS = new Set(['MaxPool', 'AveragePool']);
 
 export function applyScaleRules(amax: ReadonlyMap<string, number>, graph: GraphProto): Map<string, number> {
   const g = indexGraph(graph);
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let r = x;
-    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
+    while (parent.has(r) && parent.get(r) !== r) r = mustGet(parent, r);
     // path compression
     let y = x;
-    while (y !== r) { const next = parent.get(y)!; parent.set(y, r); y = next; }
+    while (y !== r) { const next = mustGet(parent, y); parent.set(y, r); y = next; }
     return r;
   };
   const union = (a: string, b: string): void => {
@@ -47,7 +48,7 @@ export function applyScaleRules(amax: ReadonlyMap<string, number>, graph: GraphP
   for (const name of parent.keys()) {
     if (inheriting.has(name)) continue;
     const r = find(name);
-    groupMax.set(r, Math.max(groupMax.get(r) ?? 0, amax.get(name)!));
+    groupMax.set(r, Math.max(groupMax.get(r) ?? 0, mustGet(amax, name)));
   }
   const out = new Map(amax);
   for (const name of parent.keys()) {

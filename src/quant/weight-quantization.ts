@@ -1,3 +1,5 @@
+import { roundHalfEven } from '../tensor/round.js';
+
 /**
  * Symmetric per-output-channel int8 weights, as TensorRT builds them: scale_c = max|w_c| / 127 and
  * q = clamp(round(w / scale_c), -127, 127) with round-half-to-even (the rounding of ONNX
@@ -30,14 +32,6 @@ export function quantizeWeightsPerChannel(w: ArrayLike<number>, dims: readonly n
     q[i] = v > 127 ? 127 : v < -127 ? -127 : v;
   }
   return { q, scales, axis };
-}
-
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ansi, fmtDb } from './format.js';
 import { selectRows, type TableOptions } from './table.js';
 import { divergenceLine, verdictOf } from './gates.js';
 import { termName } from './terminal-text.js';
+import { at } from '../errors.js';
 
 /**
  * Several INT8 candidates side by side (calibrator A/B): one row per FP32 tensor, one SQNR column
@@ -47,7 +48,7 @@ export function renderCandidatesTable(report: Report, opt: TableOptions = {}): s
     const worst = finite.length > 1 ? Math.min(...finite) : undefined;
     const cells = vals.map((v, k) => {
       if (v === undefined) return '—';
-      const mark = cands[k]!.firstDivergence?.tensor === row.name ? '>> ' : '';
+      const mark = at(cands, k).firstDivergence?.tensor === row.name ? '>> ' : '';
       const s = `${mark}${fmtDb(v)}`;
       return v === worst && finite.some((x) => x !== v) ? ansi.red(s, color) : s;
     });

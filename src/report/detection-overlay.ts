@@ -41,7 +41,7 @@ function boxesOf(v: unknown): OverlayBox[] | undefined {
  * `candidates[k].analyses.head.detections`: {image, fp32: [...boxes], int8: [...boxes]} (the shape
  * is documented in docs/reports.md). Returns why not when absent.
  */
-export function findDetections(report: Report): { image: string; fp32: OverlayBox[]; int8: { candidate: string; boxes: OverlayBox[] }[] } | { note: string } {
+function findDetections(report: Report): { image: string; fp32: OverlayBox[]; int8: { candidate: string; boxes: OverlayBox[] }[] } | { note: string } {
   let image: string | undefined;
   let fp32: OverlayBox[] | undefined;
   const int8: { candidate: string; boxes: OverlayBox[] }[] = [];

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import type { TensorMetrics } from '../compare/metrics.js';
 import type { CandidateReport, Report, ReportRow } from './report.js';
 import { termName } from './terminal-text.js';
@@ -48,18 +48,19 @@ const METRICS: Record<MetricName, { label: string; read: (m: TensorMetrics) => n
 
 const METRIC_RE = /^\s*([a-z]+)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|inf|-inf)\s*(?:@\s*(.+?))?\s*$/i;
 
+/** @internal */
 export function parseGate(text: string): Gate {
   const t = text.trim();
   const lower = t.toLowerCase();
   if (lower === 'first-divergence') return { kind: 'first-divergence', text: t };
   if (lower === 'unmatched') return { kind: 'unmatched', text: t };
   const v = /^verdict\s*(!=|==)\s*([\w.-]+)$/i.exec(t);
-  if (v) return { kind: 'verdict', text: t, negate: v[1] === '!=', word: v[2]!.toLowerCase() };
+  if (v) return { kind: 'verdict', text: t, negate: v[1] === '!=', word: at(v, 2).toLowerCase() };
   const m = METRIC_RE.exec(t);
   if (m) {
-    const metric = m[1]!.toLowerCase();
+    const metric = at(m, 1).toLowerCase();
     if (!(metric in METRICS)) throw new UserError(`--fail-on "${text}": unknown metric "${m[1]}" (known: ${Object.keys(METRICS).join(', ')})`);
-    const value = /inf$/i.test(m[3]!) ? (m[3]!.startsWith('-') ? -Infinity : Infinity) : Number(m[3]);
+    const value = /inf$/i.test(at(m, 3)) ? (at(m, 3).startsWith('-') ? -Infinity : Infinity) : Number(m[3]);
     return { kind: 'metric', text: t, metric: metric as MetricName, op: m[2] as Op, value, ...(m[4] ? { tensor: m[4] } : {}) };
   }
   throw new UserError(`--fail-on "${text}": not a gate; write e.g. "sqnr<20@output0", "cosine<0.999", "verdict!=ok", "first-divergence" or "unmatched" (see docs/reports.md)`);
@@ -74,10 +75,8 @@ export function parseGates(texts: readonly string[]): Gate[] {
  * (`analyses.head.verdict`), else "ok" without a first divergence and "diverged" with one.
  */
 export function verdictOf(c: CandidateReport): string {
-  const head = c.analyses.head as { verdict?: unknown } | undefined;
-  if (head && typeof head.verdict === 'string') return head.verdict.toLowerCase();
   // The detection-head analysis (src/detect/verdict.ts) writes {verdict: 'ok' | 'classness collapse' | 'box drift' | 'objectness collapse' | several joined with ' + ', ...}.
-  const v = head?.verdict as { verdict?: unknown } | null | undefined;
+  const v = (c.analyses.head as { verdict?: { verdict?: unknown } | null } | undefined)?.verdict;
   if (v && typeof v.verdict === 'string') return v.verdict.toLowerCase();
   return c.firstDivergence || c.accumulation ? 'diverged' : 'ok';
 }

@@ -1,3 +1,5 @@
+import { fmtDb, fmtNum } from './format.js';
+
 /**
  * The HTML report's page script and styles, inlined into every report (no network at view time).
  * Plain ES2017 for any current browser; it reads the JSON in #trtdiff-data and draws with uPlot.
@@ -51,8 +53,11 @@ export const CLIENT_JS = String.raw`
     (kids || []).forEach(function (c) { if (c !== null && c !== undefined) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
     return e;
   }
-  function fmtDb(v) { v = num(v); return isNaN(v) ? 'n/a' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v.toFixed(1); }
-  function fmtNum(v) { v = num(v); if (isNaN(v)) return 'n/a'; if (!isFinite(v)) return v > 0 ? 'inf' : '-inf'; return v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(4); }
+  // The terminal's formatters (report/format.ts), inlined: one dB formatter for every report.
+  var formatDb = ${fmtDb};
+  var formatNum = ${fmtNum};
+  function fmtDb(v) { return formatDb(num(v)); }
+  function fmtNum(v) { return formatNum(num(v)); }
   function capDb(v) { v = num(v); return isNaN(v) ? null : Math.max(-CAP, Math.min(CAP, v)); }
   function width() { return Math.min(1230, app.clientWidth - 16); }
   function branchColor(b, i) { return BRANCH_COLORS[b] || EXTRA[i % EXTRA.length]; }

@@ -9,6 +9,7 @@ import { divergenceLine, verdictOf, type GateResult } from './gates.js';
 import { jsonNumbers } from './format.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { modelLabel } from './candidates-table.js';
+import { at } from '../errors.js';
 
 /** One table/chart row as the page sees it (short keys keep the embedded JSON small). */
 export interface HtmlRow {
@@ -53,20 +54,6 @@ export interface HtmlData {
   overlay: Overlay | { note: string };
 }
 
-/**
- * Branch label of a record: `record.branch` (set by the detection-head analysis) or the head
- * analysis's `branches` map {tensor: branch}; '' when neither exists.
- */
-function branchOf(c: Report['candidates'][number], name: string, own: string | undefined): string {
-  if (own) return own;
-  const head = c.analyses.head as { branches?: unknown } | undefined;
-  const b = head?.branches;
-  if (b && typeof b === 'object' && !Array.isArray(b)) {
-    const v = (b as Record<string, unknown>)[name];
-    if (typeof v === 'string') return v;
-  }
-  return '';
-}
 
 function headVerdictDetails(c: Report['candidates'][number]): { verdictEvidence: string[]; verdictStart: string | null } {
   const v = (c.analyses.head as { verdict?: { evidence?: unknown; start?: unknown } | null } | undefined)?.verdict;
@@ -76,15 +63,15 @@ function headVerdictDetails(c: Report['candidates'][number]): { verdictEvidence:
 
 function shortLabel(paths: string[]): string[] {
   const base = paths.map(modelLabel);
-  return base.map((b, i) => (base.indexOf(b) === i && base.lastIndexOf(b) === i ? b : paths[i]!));
+  return base.map((b, i) => (base.indexOf(b) === i && base.lastIndexOf(b) === i ? b : at(paths, i)));
 }
 
-export async function htmlData(report: Report, gates: readonly GateResult[] = []): Promise<HtmlData> {
+async function htmlData(report: Report, gates: readonly GateResult[] = []): Promise<HtmlData> {
   const labels = shortLabel(report.candidates.map((c) => c.model.path));
   const branches = new Set<string>();
   const candidates = report.candidates.map((c, k): HtmlCandidate => ({
     path: c.model.path,
-    label: labels[k]!,
+    label: at(labels, k),
     verdict: verdictOf(c),
     ...headVerdictDetails(c),
     firstDivergence: c.firstDivergence,
@@ -93,7 +80,7 @@ export async function htmlData(report: Report, gates: readonly GateResult[] = []
     summary: c.summary,
     histograms: (c.analyses.histograms as HistogramsAnalysis | undefined) ?? null,
     rows: c.rows.map((r) => {
-      const branch = branchOf(c, r.name, r.branch);
+      const branch = r.branch ?? ''; // set by the detection-head analysis
       if (branch) branches.add(branch);
       return {
         order: r.order, name: r.name, op: r.opType, shape: `[${r.shape.join(',')}]`, branch,
@@ -133,7 +120,7 @@ function scriptSafe(s: string): string {
 }
 
 /** One self-contained HTML file: data, uPlot and the page script inlined; nothing fetched at view time. */
-export function renderHtml(data: HtmlData): string {
+function renderHtml(data: HtmlData): string {
   const { js, css } = uplotAssets();
   const json = JSON.stringify(data, jsonNumbers);
   return `<!doctype html>

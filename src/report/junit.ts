@@ -8,7 +8,7 @@ import type { GateResult } from './gates.js';
  * "\\uXXXX", so a tensor name holding one keeps the file well-formed; tab, LF and CR become
  * character references so attribute values keep them.
  */
-export function xml(s: string): string {
+function xml(s: string): string {
   return s
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
@@ -19,6 +19,7 @@ export function xml(s: string): string {
 /**
  * JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test reporters): one <testsuite> per
  * candidate model, one <testcase> per gate, a <failure> with the measured value when it fails.
+ * @internal
  */
 export function junitXml(results: readonly GateResult[], seconds = 0): string {
   const byCandidate = new Map<string, GateResult[]>();

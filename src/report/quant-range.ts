@@ -2,6 +2,8 @@ import type { TensorProto } from 'onnx-buf';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { indexGraph, producerOf, type GraphIndex } from '../graph/graph-index.js';
 import { initializerValues } from '../graph/initializers.js';
+import { at } from '../errors.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /** The float interval a DequantizeLinear output can take: [(qmin − zp)·scale, (qmax − zp)·scale]. */
 export interface QuantRange {
@@ -23,8 +25,8 @@ export class QuantRanges {
   private readonly g: GraphIndex;
   private readonly init: Map<string, TensorProto>;
   constructor(model: OnnxModel) {
-    this.g = indexGraph(model.proto.graph!);
-    this.init = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
+    this.g = indexGraph(graphOf(model.proto));
+    this.init = new Map(graphOf(model.proto).initializer.map((t) => [t.name, t]));
   }
 
   of(dqOutput: string): QuantRange | undefined {
@@ -38,7 +40,7 @@ export class QuantRanges {
     const zeroPoint = zpProto ? initializerValues(zpProto)[0] ?? 0 : 0;
     const type = zpProto?.dataType === INT8 ? 'int8' : 'uint8';
     const [qmin, qmax] = type === 'int8' ? [-128, 127] : [0, 255];
-    const scale = scales[0]!;
+    const scale = at(scales, 0);
     return { lo: (qmin - zeroPoint) * scale, hi: (qmax - zeroPoint) * scale, scale, zeroPoint, type };
   }
 }

@@ -1,8 +1,9 @@
 import type { ComparisonResult, CandidateResult, ModelInfo, TensorRecord } from '../compare/compare-models.js';
 import type { Coverage } from '../compare/coverage.js';
 import { DEFAULT_DIVERGENCE, accumulation, firstDivergence, inputDrops, type Accumulation, type Divergence, type DivergenceOptions } from '../analysis/first-divergence.js';
+import { mustGet } from '../errors.js';
 
-export const TOOL_VERSION = '0.1.0';
+const TOOL_VERSION = '0.1.0';
 
 /** A table row: the record plus where its error comes from. */
 export interface ReportRow extends TensorRecord {
@@ -55,7 +56,7 @@ export function buildReport(result: ComparisonResult, thresholds: DivergenceOpti
 function candidateReport(c: CandidateResult, th: DivergenceOptions, outputs: readonly string[]): CandidateReport {
   const drops = inputDrops(c.records);
   const rows: ReportRow[] = c.records.map((r) => {
-    const d = drops.get(r.name)!;
+    const d = mustGet(drops, r.name);
     const low = r.metrics.sqnrDb < th.sqnrThresholdDb || r.metrics.cosine < th.cosineThreshold;
     const origin: ReportRow['origin'] = d.dropDb === null ? 'input' : !low ? 'ok' : d.dropDb >= th.dropDb ? 'made here' : 'inherited';
     return { ...r, inputSqnrDb: d.inputSqnrDb, dropDb: d.dropDb, origin };

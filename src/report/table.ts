@@ -40,7 +40,7 @@ export function selectRows(rows: readonly ReportRow[], opt: TableOptions): Repor
   return out;
 }
 
-export function renderCandidateTable(c: CandidateReport, report: Report, opt: TableOptions = {}): string {
+function renderCandidateTable(c: CandidateReport, report: Report, opt: TableOptions = {}): string {
   const color = opt.color ?? false;
   const width = opt.nameWidth ?? 46;
   // 'local dB' (error made by the op alone, `run --local`) appears only when it was measured.

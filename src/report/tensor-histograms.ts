@@ -85,7 +85,8 @@ export class PairHistogram {
       const keepLow = hi >= this.hi;
       for (const c of [this.ref, this.test]) {
         const merged = new Float64Array(HIST_BINS);
-        for (let j = 0; j < HIST_BINS; j++) merged[(keepLow ? 0 : HIST_BINS / 2) + (j >> 1)] += c[j]!;
+        const base = keepLow ? 0 : HIST_BINS / 2;
+        for (let k = 0; k < HIST_BINS / 2; k++) merged[base + k] = c[2 * k]! + c[2 * k + 1]!;
         c.set(merged);
       }
       if (keepLow) this.hi = this.lo + 2 * width; else this.lo = this.hi - 2 * width;
@@ -104,7 +105,7 @@ export class PairHistogram {
       // Only floating-point rounding at the edges can get here.
       if (b >= HIST_BINS) b = HIST_BINS - 1;
       else if (b < 0) b = 0;
-      counts[b]++;
+      counts[b]!++; // b is clamped to [0, HIST_BINS) above
     }
     return bad;
   }

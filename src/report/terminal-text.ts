@@ -28,6 +28,7 @@ export function termText(s: string): string {
 /**
  * `s` shortened to at most `max` characters by cutting its middle ("/model.22/cv3…/Conv_output_0"):
  * a tensor name's start (block) and end (op, output index) are what tell names apart.
+ * @internal
  */
 export function shortName(s: string, max = 80): string {
   const cps = [...s];
@@ -48,7 +49,7 @@ export function termName(s: string, max = 80): string {
  */
 const STREAM_UNSAFE = /\u001b\[[0-9;]{0,12}m|\u001b\[2K|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-export function termSafeOutput(text: string): string {
+function termSafeOutput(text: string): string {
   return text.replace(STREAM_UNSAFE, (m) => (m.length > 1 ? m : escapeChar(m)));
 }
 

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError, at } from '../errors.js';
 import { numel, type Tensor } from '../tensor/tensor.js';
 import type { RunOptions, Runner, RunnerDescription, TensorInfo } from './runner.js';
 
@@ -73,7 +73,7 @@ const fmt = (dtype: string, shape: readonly (number | string)[]) => `${dtype}[${
  * and a symbolic dim must take one value across all inputs (e.g. "batch"). One UserError naming the
  * model and the input otherwise.
  */
-export function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record<string, Tensor>>, source: string): void {
+function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record<string, Tensor>>, source: string): void {
   const declared = new Set(inputs.map((i) => i.name));
   const extra = Object.keys(feeds).filter((n) => !declared.has(n));
   if (extra.length > 0) throw new UserError(`feed ${extra.join(', ')} is not an input of the model (inputs: ${[...declared].join(', ')})`, source);
@@ -87,7 +87,7 @@ export function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record
     if (info.shape.length === 0) { if (t.data.length !== numel(t.shape)) throw bad(`${t.data.length} elements for ${numel(t.shape)}`); continue; }
     if (t.shape.length !== info.shape.length) throw bad('rank');
     info.shape.forEach((d, j) => {
-      const got = t.shape[j]!;
+      const got = at(t.shape, j);
       if (typeof d === 'number') {
         if (d >= 0 && d !== got) throw bad(`dim ${j}`);
       } else if (d !== '') {

@@ -2,12 +2,14 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, at } from '../errors.js';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { QDQ_OPS } from '../graph/qdq.js';
 import { loadNative, type NativeBuildOptions, type NativeBuildReport } from '../native/addon.js';
 import { buildLayerMap, writeLayerMap, type LayerMap } from './layer-map.js';
 import { loadEngine, trtUnavailableReason } from './trt-runner.js';
+import { log } from '../log.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 /** What to expose of the network: every layer (debug tensors where TensorRT has them, else outputs), debug tensors, marked outputs, or nothing. */
 export type Expose = 'all' | 'debug' | 'outputs' | 'none';
@@ -31,7 +33,7 @@ export interface EngineBuildResult {
 }
 
 export function hasQdq(model: OnnxModel): boolean {
-  return model.proto.graph!.node.some((n) => QDQ_OPS.has(n.opType));
+  return graphOf(model.proto).node.some((n) => QDQ_OPS.has(n.opType));
 }
 
 /**
@@ -51,16 +53,16 @@ export function parseShapes(specs: readonly string[]): Record<string, number[]> 
   const out: Record<string, number[]> = {};
   for (const spec of specs.flatMap((s) => s.split(','))) {
     const m = /^(.+):(\d+(?:x\d+)*)$/.exec(spec.trim());
-    const dims = m ? m[2]!.split('x').map(Number) : [];
+    const dims = m ? at(m, 2).split('x').map(Number) : [];
     if (!m || dims.some((d) => d < 1)) throw new UserError(`--shapes "${spec}": write input:DIMS with positive dims, e.g. images:1x3x640x640`);
-    out[m[1]!] = dims;
+    out[at(m, 1)] = dims;
   }
   return out;
 }
 
 /** Every dynamic input needs a shape; names that are not inputs are refused. One UserError otherwise. */
-export function checkInputShapes(model: OnnxModel, shapes: Record<string, number[]>): void {
-  const g = model.proto.graph!;
+function checkInputShapes(model: OnnxModel, shapes: Record<string, number[]>): void {
+  const g = graphOf(model.proto);
   const init = new Set(g.initializer.map((t) => t.name));
   const inputs = g.input.filter((v) => !init.has(v.name));
   for (const name of Object.keys(shapes)) {
@@ -80,7 +82,7 @@ export function checkInputShapes(model: OnnxModel, shapes: Record<string, number
 let queue: Promise<unknown> = Promise.resolve();
 
 function lockPath(): string {
-  const device = (process.env['CUDA_VISIBLE_DEVICES'] ?? '0').split(',')[0]!.trim() || '0';
+  const device = at((process.env['CUDA_VISIBLE_DEVICES'] ?? '0').split(','), 0).trim() || '0';
   return path.join(os.tmpdir(), `trt-diff-build-gpu${device.replace(/[^\w-]/g, '_')}.lock`);
 }
 
@@ -99,7 +101,7 @@ async function withGpuLock<T>(what: string, work: () => Promise<T>): Promise<T> 
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot create the build lock (${errorMessage(e)})`, file);
       const holder = Number(fs.readFileSync(file, 'utf8'));
       if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) { fs.rmSync(file, { force: true }); continue; }
-      if (!announced) process.stderr.write(`trt-diff: waiting for another TensorRT build on this GPU (pid ${holder}, ${file}) before building ${what}\n`);
+      if (!announced) log.warn(`trt-diff: waiting for another TensorRT build on this GPU (pid ${holder}, ${file}) before building ${what}`);
       announced = true;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -32,7 +32,7 @@ function valueInfo(t: TensorInfo): ValueInfoProto {
 }
 
 /** The graph an engine exposes: its inputs, one node per returned tensor, its outputs. */
-export function engineGraph(enginePath: string, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[], map: LayerMap | undefined): OnnxModel {
+function engineGraph(enginePath: string, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[], map: LayerMap | undefined): OnnxModel {
   const inputNames = inputs.map((i) => i.name);
   const produced = new Set(inputNames);
   const entries = map

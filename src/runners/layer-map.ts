@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { UserError, errorMessage } from '../errors.js';
 import { indexGraph } from '../graph/graph-index.js';
-import { fileSha256, type OnnxModel } from '../graph/onnx-model.js';
+import { fileSha256, type OnnxModel, graphOf } from '../graph/onnx-model.js';
 import { writeFileAtomic } from '../output/output-session.js';
 import { mapEngineTensors, parseEngineLayers, type FusedTensor, type MappedTensor } from '../native/engine-layers.js';
 
@@ -29,7 +29,7 @@ export interface LayerMap {
 
 const FORMAT = 'trt-diff-layer-map/1';
 
-export function layerMapPath(enginePath: string): string {
+function layerMapPath(enginePath: string): string {
   return `${enginePath}.layers.json`;
 }
 
@@ -37,7 +37,7 @@ export function layerMapPath(enginePath: string): string {
 export function buildLayerMap(args: {
   enginePath: string; model: OnnxModel; capture: LayerMap['capture']; tensorrtVersion: string; inspectorJson: string; outputs: readonly string[];
 }): LayerMap {
-  const g = indexGraph(args.model.proto.graph!);
+  const g = indexGraph(graphOf(args.model.proto));
   const mapped = mapEngineTensors(parseEngineLayers(args.inspectorJson), g);
   const outputs = new Set(args.outputs);
   // With output capture only the engine's I/O outputs come back; with debug capture every layer output.

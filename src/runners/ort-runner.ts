@@ -8,6 +8,7 @@ import { type DType, isDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { RunnerDescription, TensorInfo } from './runner.js';
 import { BaseRunner } from './base-runner.js';
+import { graphOf } from '../graph/onnx-model.js';
 
 export interface OrtRunnerOptions {
   /** Tensors to expose in addition to the model's own outputs (they become graph outputs). */
@@ -46,7 +47,7 @@ export class OrtRunner extends BaseRunner {
   }
 
   static async open(model: OnnxModel, options: OrtRunnerOptions = {}): Promise<OrtRunner> {
-    const graph = model.proto.graph!;
+    const graph = graphOf(model.proto);
     const g = indexGraph(graph);
     const mark = options.mark ?? [];
     const memArena = options.memArena ?? (mark.length > 0 ? INSTRUMENTED_MEMORY.memArena : true);

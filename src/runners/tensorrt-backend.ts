@@ -19,7 +19,7 @@ export interface TensorRtBackendOptions {
  * One engine file per (model file, role, instrumented or not): the basename plus a hash of the
  * model's absolute path, so two models that share a basename never write the same engine.
  */
-export function engineFileName(model: OnnxModel, role: 'fp32' | 'int8', marked: boolean): string {
+function engineFileName(model: OnnxModel, role: 'fp32' | 'int8', marked: boolean): string {
   const id = crypto.createHash('sha256').update(path.resolve(model.path)).digest('hex').slice(0, 8);
   return `${path.basename(model.path, path.extname(model.path))}-${id}-${role}${marked ? '.marked' : ''}.engine`;
 }

@@ -33,18 +33,17 @@ const BY_ONNX = new Map<number, DType>(
   (Object.entries(TABLE) as [DType, DTypeInfo][]).map(([k, v]) => [v.onnx, k]),
 );
 
-export const ALL_DTYPES = Object.keys(TABLE) as DType[];
-
 export function isDType(s: string): s is DType {
-  return  Object.hasOwn(TABLE, s);
+  return Object.hasOwn(TABLE, s);
 }
 
 export function dtypeBytes(d: DType): number {
   return TABLE[d].bytes;
 }
 
-export function isFloatDType(d: DType): boolean {
-  return TABLE[d].float;
+/** Floating point (float32/16/64, bfloat16): the one test, for DTypes and for type names read from graphs ('unknown' included). */
+export function isFloatDType(d: string): boolean {
+  return isDType(d) && TABLE[d].float;
 }
 
 export function onnxElemType(d: DType): number {

@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, dtypeBytes, viewBytes } from './dtype.js';
+import { type DType, type TypedArray, viewBytes } from './dtype.js';
 
 /** The lingua franca between inputs, runners, comparison and dumps. Shapes are concrete. */
 export interface Tensor {
@@ -8,14 +8,11 @@ export interface Tensor {
   data: TypedArray;
 }
 
-export function numel(shape: readonly number[]): number {
+/** Element count of a shape: the one shape product (ONNX proto dims are bigints). */
+export function numel(shape: readonly (number | bigint)[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (const d of shape) n *= Number(d);
   return n;
-}
-
-export function byteLength(t: Tensor): number {
-  return t.data.byteLength;
 }
 
 /** The tensor's raw bytes (a view, no copy). */
@@ -31,18 +28,8 @@ export function tensorFromBytes(name: string, dtype: DType, shape: number[], byt
   return { name, dtype, shape, data };
 }
 
-export function makeTensor(name: string, dtype: DType, shape: number[], data: TypedArray): Tensor {
-  if (data.length !== numel(shape)) {
-    throw new RangeError(`tensor ${name}: ${data.length} elements do not fill shape [${shape.join(',')}]`);
-  }
-  if (data.BYTES_PER_ELEMENT !== dtypeBytes(dtype)) {
-    throw new TypeError(`tensor ${name}: array element width ${data.BYTES_PER_ELEMENT} does not match ${dtype}`);
-  }
-  return { name, dtype, shape, data };
-}
-
 /** IEEE half → float (used for float16 tensors; exact). */
-export function halfToFloat(h: number): number {
+function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;
@@ -52,7 +39,7 @@ export function halfToFloat(h: number): number {
 }
 
 /** bfloat16 → float (exact). */
-export function bfloat16ToFloat(h: number): number {
+function bfloat16ToFloat(h: number): number {
   const buf = new Float32Array(1);
   new Uint32Array(buf.buffer)[0] = h << 16;
   return buf[0]!;

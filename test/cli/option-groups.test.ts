@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toImageSize, toInputOptions, toMaxBytes, toPreprocess, toScoreChannels, toThreads, toTop } from '../../src/cli/options.js';
 import { MAX_THREADS } from '../../src/cli/flag-values.js';
-import { YOLO_PREPROCESS, geometry, roundHalfEven } from '../../src/inputs/image-loader.js';
+import { YOLO_PREPROCESS, geometry } from '../../src/inputs/image-loader.js';
+import { roundHalfEven } from '../../src/tensor/round.js';
 import { PRESETS } from '../../src/inputs/presets.js';
 import { UserError } from '../../src/errors.js';
 

@@ -61,6 +61,18 @@ describe('run: comparison, table and report flags', () => {
     expect(r.stderr.trim()).toBe('trt-diff: Expected a file path or - (stdout) for --json but received nothing');
   });
 
+  it('--quiet / --verbose set the one logger: "wrote" lines hidden by --quiet, timings only with --verbose', () => {
+    const f = path.join(dir, 'v.json');
+    const run = (...args: string[]) => runCli(['run', '--fp32', fx.fp32, '--int8', fx.int8, '--input', fx.x, '--json', f, ...args]);
+    const normal = run(), quiet = run('-q'), verbose = run('--verbose');
+    for (const r of [normal, quiet, verbose]) expect(r.status, r.stderr).toBe(0);
+    expect(normal.stderr).toContain(`wrote ${f}`);
+    expect(normal.stderr).not.toContain('timing:');
+    expect(quiet.stderr).toBe('');
+    expect(verbose.stderr).toContain(`wrote ${f}`);
+    expect(verbose.stderr).toMatch(/^timing: [\d.]+ s in all; \d+ model run\(s\) [\d.]+ s, comparing [\d.]+ s, dumps [\d.]+ s$/m);
+  });
+
   it('--threads 1 gives the same numbers as the default; out-of-range values are refused before any model loads', () => {
     const strip = (j: Json) => j.candidates[0]!.rows.map((r) => [r.name, r.metrics.sqnrDb, r.metrics.cosine]);
     expect(strip(runJson(['--threads', '1']))).toEqual(strip(runJson([])));

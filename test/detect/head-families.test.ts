@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
-import { runBuilder, runComparison, type RunArgs } from '../../src/cli/commands/run.js';
+import { runBuilder, runComparison } from '../../src/cli/commands/run.js';
+import { parseRunOptions } from '../../src/cli/run-options.js';
 import type { HeadAnalysisResult } from '../../src/detect/head-analysis.js';
 import { ROOT, pythonWith, tmpDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
@@ -37,7 +38,7 @@ describe.skipIf(!py.ok)('detector head families (torch-exported, ORT-quantized)'
     const faults = Object.keys(f.faults);
     const argv = await runBuilder(yargs([])).parse(['--fp32', path.join(dir, f.fp32), '--int8', path.join(dir, f.int8), ...faults.map((k) => path.join(dir, f.faults[k]!.model)),
       '-i', ...meta.inputs.map((i) => path.join(dir, i)), ...(head ? ['--head', head] : [])]);
-    const report = await runComparison(argv as unknown as RunArgs);
+    const report = await runComparison(parseRunOptions(argv));
     return Object.fromEntries(['clean', ...faults].map((name, k) => [name, report.candidates[k]!.analyses.head as Found]));
   }
 

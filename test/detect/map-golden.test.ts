@@ -1,18 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/graph/onnx-model.js';
+import yargs from 'yargs';
 import { cocoMap, type PredictedBox } from '../../src/detect/coco-map.js';
-import { predictedBoxes, readDetectionsFile } from '../../src/detect/detections-file.js';
+import type { DetectionsFile } from '../../src/detect/detections-file.js';
 import { groundTruthOf } from '../../src/detect/yolo-labels.js';
-import { predictDetections } from '../../src/detect/predict.js';
-import { discoverHead } from '../../src/detect/head-discovery.js';
-import { buildLogicalGraph } from '../../src/detect/logical-graph.js';
 import { iou } from '../../src/detect/boxes.js';
-import { ROOT, SHARED, YOLO, hasShared } from '../helpers/paths.js';
+import { runBuilder, runComparison } from '../../src/cli/commands/run.js';
+import { parseRunOptions } from '../../src/cli/run-options.js';
+import { ROOT, SHARED, YOLO, hasShared, tmpDir } from '../helpers/paths.js';
 
 const G = path.join(ROOT, 'goldens/detect');
 const LABELS = path.join(SHARED, 'coco128/labels/val2017');
+
+const readDetections = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as DetectionsFile;
+/** One model's detections of a --save-detections file as evaluator input. */
+const predictedBoxes = (m: DetectionsFile['models'][number]): PredictedBox[] =>
+  m.detections.map((d) => ({ image: d.image_id, cls: d.category_id, score: d.score, bbox: d.bbox as PredictedBox['bbox'] }));
 
 /**
  * goldens/detect/coco8_detections.json: `trt-diff run --save-detections` on the 8 images of
@@ -20,7 +24,7 @@ const LABELS = path.join(SHARED, 'coco128/labels/val2017');
  * (goldens/detect/map_eval.py). See goldens/detect/README.md.
  */
 describe.skipIf(!hasShared)('mAP against pycocotools', () => {
-  const file = readDetectionsFile(path.join(G, 'coco8_detections.json'));
+  const file = readDetections(path.join(G, 'coco8_detections.json'));
   const golden = JSON.parse(fs.readFileSync(path.join(G, 'coco8_map.json'), 'utf8')) as { models: Record<string, { map50: number; map50_95: number }> };
 
   it('src/detect/coco-map.ts gives pycocotools\' numbers on the same detections', () => {
@@ -35,10 +39,14 @@ describe.skipIf(!hasShared)('mAP against pycocotools', () => {
   });
 
   it('the pipeline regenerates the committed FP32 detections (decode, NMS, letterbox)', async () => {
-    const model = loadModel(YOLO.fp32);
-    const layout = discoverHead(buildLogicalGraph(model.proto.graph!))!.layout!;
-    const fresh = await predictDetections(model, layout, [path.join(G, 'coco8.txt')], file.decode);
-    expect(fresh.images.map((i) => [path.basename(i.file), i.width, i.height])).toEqual(file.images.map((i) => [path.basename(i.file), i.width, i.height]));
+    // What made the file: run --labels --save-detections (decoded at mAP settings, conf 0.001 / IoU 0.7).
+    const out = path.join(tmpDir('map-golden-'), 'detections.json');
+    const argv = runBuilder(yargs([])).parseSync(['--fp32', YOLO.fp32, '--int8', YOLO.fp32, '-i', path.join(G, 'coco8.txt'), '--labels', LABELS, '--save-detections', out, '--no-perturbation-check']);
+    await runComparison(parseRunOptions(argv));
+    const saved = readDetections(out);
+    expect(saved.decode).toEqual(file.decode);
+    expect(saved.images.map((i) => [path.basename(i.file), i.width, i.height])).toEqual(file.images.map((i) => [path.basename(i.file), i.width, i.height]));
+    const fresh = { detections: predictedBoxes(saved.models.find((m) => m.name === 'fp32')!) };
     const committed = predictedBoxes(file.models.find((m) => m.name === 'fp32')!);
     // Confident detections must agree one to one; near conf 0.001 a last-bit difference between
     // CPUs may add or drop a candidate, so those are not compared.

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
-import { runBuilder, runComparison, type RunArgs } from '../../src/cli/commands/run.js';
+import { runBuilder, runComparison } from '../../src/cli/commands/run.js';
+import { parseRunOptions } from '../../src/cli/run-options.js';
 import type { HeadAnalysisResult } from '../../src/detect/head-analysis.js';
 import { ROOT, YOLO, hasShared, pythonWith, tmpDir } from '../helpers/paths.js';
 
@@ -33,7 +34,7 @@ describe.skipIf(skip !== '')('UltraFace (public SSD-style face detector)', () =>
     const names = ['int8', 'class', 'box', 'int8_all'];
     const argv = await runBuilder(yargs([])).parse(['--fp32', path.join(dir, 'ultraface_fp32.onnx'), '--int8', ...names.map((n) => path.join(dir, `ultraface_${n}.onnx`)),
       '-i', ...meta.inputs.map((i) => path.join(dir, i)), '--conf', '0.7']);
-    const report = await runComparison(argv as unknown as RunArgs);
+    const report = await runComparison(parseRunOptions(argv));
     const [clean, cls, box, all] = report.candidates.map((c) => c.analyses.head as Found);
     expect(clean!.head).toMatchObject({ source: 'auto', family: 'ssd' });
     expect(clean!.head.layout).toMatchObject({ boxOutput: 'boxes', scoreOutput: 'scores', boxFormat: 'xyxy-norm', background: 0 });

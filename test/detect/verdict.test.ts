@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import yargs from 'yargs';
-import { runBuilder, runComparison, analysisLines, type RunArgs } from '../../src/cli/commands/run.js';
+import { runBuilder, runComparison, analysisLines } from '../../src/cli/commands/run.js';
+import { parseRunOptions } from '../../src/cli/run-options.js';
 import type { HeadAnalysisResult } from '../../src/detect/head-analysis.js';
 import { YOLO, hasShared, tmpDir } from '../helpers/paths.js';
 import { scaleActivationQdq } from './qdq-break.js';
@@ -25,7 +26,7 @@ describe.skipIf(!hasShared)('detection verdict', () => {
     // Issue #13: the same conv on a 100x coarser grid (the layer at ~2 dB made there) moves boxes without losing a match at IoU 0.5.
     const boxCoarse = scaleActivationQdq(YOLO.entropy, BOX_T, 100, dir);
     const argv = await runBuilder(yargs([])).parse(['--fp32', YOLO.fp32, '--int8', classBroken, boxBroken, YOLO.fp32, YOLO.collapsed, boxCoarse, YOLO.entropy, '-i', YOLO.bus]);
-    const report = await runComparison(argv as unknown as RunArgs);
+    const report = await runComparison(parseRunOptions(argv));
     const [cls, box, self, collapsed, coarse, healthy] = report.candidates.map((c) => c.analyses.head as Found);
 
     expect(healthy!.verdict!.verdict).toBe('ok');
@@ -61,7 +62,7 @@ describe.skipIf(!hasShared)('detection verdict', () => {
 
     // Rows carry their region; the verdict is rendered above the tables.
     expect(report.candidates[0]!.rows.find((r) => r.name === CLASS_T)!.branch).toBe('class');
-    const lines = analysisLines(report, argv as Record<string, unknown>, false).join('\n');
+    const lines = analysisLines(report, parseRunOptions(argv).analyses, false).join('\n');
     expect(lines).toContain(`VERDICT: classness collapse — starts at ${CLASS_T}`);
     expect(lines).toContain(`VERDICT: box drift — starts at ${BOX_T}`);
     expect(lines).toContain('VERDICT: ok');

@@ -6,7 +6,8 @@ import { loadModel, saveModel, type OnnxModel } from '../../src/graph/onnx-model
 import { initializerValues } from '../../src/graph/initializers.js';
 import { OrtRunner } from '../../src/runners/ort-runner.js';
 import { samplesFrom } from '../../src/inputs/input-source.js';
-import { runBuilder, runComparison, type RunArgs } from '../../src/cli/commands/run.js';
+import { runBuilder, runComparison } from '../../src/cli/commands/run.js';
+import { parseRunOptions } from '../../src/cli/run-options.js';
 import { floatInitializer } from '../../src/localize/float-fallback.js';
 import { runCli } from '../helpers/cli.js';
 import { YOLO, hasShared, tmpDir } from '../helpers/paths.js';
@@ -93,8 +94,8 @@ describe.skipIf(!hasShared)('run --local on a model with one injected bad scale'
     injectBadScale(m, INJECTED, 20);
     const file = path.join(dir, 'injected.onnx');
     saveModel(m.proto, file);
-    const args = runBuilder(yargs(['--fp32', YOLO.fp32, '--int8', file, '-i', YOLO.bus, '--local'])).parseSync() as unknown as RunArgs;
-    const report = await runComparison(args);
+    const args = runBuilder(yargs(['--fp32', YOLO.fp32, '--int8', file, '-i', YOLO.bus, '--local'])).parseSync();
+    const report = await runComparison(parseRunOptions(args));
     const c = report.candidates[0]!;
     const injected = c.rows.find((r) => r.name === INJECTED)!;
     const byLocal = c.rows.filter((r) => r.local).sort((a, b) => a.local!.sqnrDb - b.local!.sqnrDb);

@@ -136,7 +136,7 @@ describe.skipIf(!!chromiumMissing)('HTML report in headless Chromium', () => {
     const report = buildReport(await compareSourceFiles(ref, cands));
     // The shape docs/reports.md asks the detection-head analysis to expose (boxes in image pixels).
     report.candidates.forEach((c, k) => {
-      c.analyses.head = { verdict: k ? 'classness-collapse' : 'ok', detections: {
+      c.analyses.head = { verdict: { verdict: k ? 'classness collapse' : 'ok', evidence: [], start: null }, detections: {
         image: YOLO.bus,
         fp32: [{ box: [50, 400, 250, 900], score: 0.9, label: 'person' }, { box: [10, 230, 800, 750], score: 0.84, label: 'bus' }],
         int8: k ? [] : [{ box: [52, 398, 251, 905], score: 0.88, label: 'person' }],
@@ -148,7 +148,7 @@ describe.skipIf(!!chromiumMissing)('HTML report in headless Chromium', () => {
     expect(errors).toEqual([]);
     const legend = await page.$$eval('#sqnr-chart .u-legend .u-series', (s) => s.map((x) => x.textContent ?? ''));
     expect(legend.filter((l) => /cand[01]\.onnx/.test(l))).toHaveLength(2);
-    expect(await page.textContent('#verdicts')).toMatch(/ok[\s\S]*classness-collapse/);
+    expect(await page.textContent('#verdicts')).toMatch(/ok[\s\S]*classness collapse/);
     if (fs.existsSync(YOLO.bus)) {
       expect(await page.$$eval('#overlay svg rect', (r) => r.length)).toBe(3);
       const w = await page.$eval('#overlay img', (i) => (i as HTMLImageElement).naturalWidth);

@@ -9,6 +9,7 @@ import { inputOptions, inputSpecs, int8Option, jsonOption, maxMemoryOption, scor
 import { termName, termText } from '../../report/terminal-text.js';
 import { openModel } from './run.js';
 import { planOutputs } from '../../output/output-plan.js';
+import { log } from '../../log.js';
 
 interface BisectArgs {
   fp32: string;
@@ -22,7 +23,7 @@ interface BisectArgs {
   [k: string]: unknown;
 }
 
-export function bisectBuilder<T>(y: Argv<T>) {
+function bisectBuilder<T>(y: Argv<T>) {
   return jsonOption(maxMemoryOption(threadsOption(scoreChannelsOption(int8Option(inputOptions(y)
     .option('fp32', { type: 'string', demandOption: true, describe: 'FP32 reference model (.onnx)' }),
   'Q/DQ INT8 model(s) to fix (.onnx; repeat to search each in turn)'),
@@ -36,7 +37,7 @@ export function bisectBuilder<T>(y: Argv<T>) {
     .option('rank', { choices: ['local', 'order'] as const, default: 'local' as const, describe: 'search order: local error (worst first) or graph order' });
 }
 
-export function renderBisect(r: FallbackSearchResult, color: boolean): string {
+function renderBisect(r: FallbackSearchResult, color: boolean): string {
   const v = (x: number) => (r.target.includes('sqnr') ? `${fmtDb(x)} dB` : x.toFixed(r.target.startsWith('cosine') ? 5 : 4));
   const lines = [ansi.bold(`bisect: ${r.target} on ${r.output}, ${r.images} image(s), ${r.quantizedOps} quantized ops, ${r.evaluations} evaluations`, color)];
   lines.push(`  INT8 as given: ${v(r.baseline)}${Number.isNaN(r.allFloat) ? '' : `   every op in float: ${v(r.allFloat)}`}`);
@@ -65,8 +66,7 @@ export const command = {
     const json = toJsonTarget(a);
     const threads = toThreads(a);
     const maxBytesPerRun = toMaxBytes(a);
-    const warn = (s: string) => process.stderr.write(`${s}\n`);
-    const inputOpts = toInputOptions(a, warn);
+    const inputOpts = toInputOptions(a, log.warn);
     if (target.metric === 'map50_drop' && !a.labels) throw new UserError('--target map50_drop needs --labels DIR (YOLO label files named like the images)');
     if (a.out && a.int8.length > 1) throw new UserError(`--out writes one fixed model: give one --int8 (got ${a.int8.length})`);
     const inputs = inputSpecs(a);
@@ -77,7 +77,7 @@ export const command = {
     for (const file of a.int8) {
       const { result, fixed } = await searchFallbackSet({
         fp32, int8: openModel(file), inputs, inputOptions: inputOpts, target, channels, labels: a.labels,
-        weights: a.weights, rank: a.rank, threads, maxBytesPerRun, log: warn,
+        weights: a.weights, rank: a.rank, threads, maxBytesPerRun, log: log.info,
       });
       let written: string | undefined;
       if (a.out && fixed && result.set && result.set.length > 0) {
@@ -95,6 +95,6 @@ export const command = {
     // One candidate: its result; several: one result each, in --int8 order.
     const text = JSON.stringify(results.length === 1 ? results[0] : results, jsonNumbers, 2);
     if (json === '-') process.stdout.write(`${text}\n`);
-    else if (json) { writeFileAtomic(json, `${text}\n`); warn(`wrote ${json}`); }
+    else if (json) { writeFileAtomic(json, `${text}\n`); log.info(`wrote ${json}`); }
   },
 };

@@ -6,6 +6,8 @@ import { readCalibrationCache } from '../../quant/calibration-cache.js';
 import { buildEngine, hasQdq, parseShapes, type Expose } from '../../runners/engine-build.js';
 import { isEnginePath } from '../../runners/trt-runner.js';
 import { openModel } from './run.js';
+import { log } from '../../log.js';
+import { graphOf } from '../../graph/onnx-model.js';
 
 interface BuildArgs {
   model: string;
@@ -20,7 +22,7 @@ interface BuildArgs {
 /** A calibration cache must name tensors of the model it calibrates, or TensorRT would run them unquantized. */
 function checkCacheNamesModel(cacheFile: string, model: OnnxModel): void {
   const cache = readCalibrationCache(cacheFile);
-  const g = indexGraph(model.proto.graph!);
+  const g = indexGraph(graphOf(model.proto));
   const known = [...cache.scales.keys()].filter((n) => g.producer.has(n) || g.inputs.includes(n));
   if (known.length === 0) throw new UserError(`names none of the tensors of ${model.path} (${cache.scales.size} entries): a cache for another model?`, cacheFile);
 }
@@ -48,6 +50,6 @@ export const command = {
     const m = r.layerMap;
     process.stdout.write(`wrote ${r.enginePath} (TensorRT ${m.tensorrtVersion}, ${argv.int8 ? 'INT8' : 'FP32'}, capture ${m.capture}) and ${r.layerMapPath}\n`);
     process.stdout.write(`  ${m.tensors.length} tensors exposed, ${m.fused.length} fused inside other layers${m.unresolved.length ? `, ${m.unresolved.length} layer outputs with no ONNX tensor (listed in the layer map)` : ''}\n`);
-    for (const msg of r.report.messages) process.stderr.write(`tensorrt: ${msg}\n`);
+    for (const msg of r.report.messages) log.info(`tensorrt: ${msg}`);
   },
 };

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
-import { UserError } from '../../errors.js';
+import { UserError, mustGet } from '../../errors.js';
 import { checkUpgradable } from '../../quant/opset-upgrade.js';
 import { calibrateModel, cacheOf, countImages, missingWarning, rankLookup, writeCache, writeQdqModel } from '../../quant/calibration-pipeline.js';
 import { CALIBRATORS, CALIBRATOR_INFO, parseCalibrator } from '../../quant/calibrators.js';
@@ -11,6 +11,7 @@ import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
 import { runSweepCommand, sweepFlags, type SweepArgs } from '../sweep-command.js';
 import { planOutputs } from '../../output/output-plan.js';
 import { toJsonTarget } from '../options.js';
+import { log } from '../../log.js';
 
 /** calibrate's arguments are a subset of the sweep's (which adds --sweep, --eval, --keep...). */
 type CalibrateArgs = SweepArgs;
@@ -46,7 +47,7 @@ export const command: CommandModule<object, CalibrateArgs> = {
     } finally {
       bar.finish();
     }
-    const cache = cacheOf(calibrator, cal.amax.get(calibrator)!, version);
+    const cache = cacheOf(calibrator, mustGet(cal.amax, calibrator), version);
     writeCache(argv.cache, cache);
     const c = cal.collected;
     process.stdout.write(`${argv.cache}: ${cache.scales.size} tensors, ${CALIBRATOR_INFO[calibrator].cacheAlgorithm}, ${c.images} images in ${c.batches} batch(es) of ${c0.batch}, ${(c.timing.totalMs / 1000).toFixed(1)} s\n`);
@@ -55,7 +56,7 @@ export const command: CommandModule<object, CalibrateArgs> = {
       const up = q.upgrade.converted.length > 0 || q.upgrade.from !== q.upgrade.to ? ` (opset ${q.upgrade.from} → ${q.upgrade.to}, ${q.upgrade.converted.length} node(s) converted)` : '';
       process.stdout.write(`${argv.qdq}: ${q.quantized.length} activation Q/DQ pairs, ${q.weights.length} per-channel int8 weights${up}\n`);
       const w = missingWarning(q, argv.cache);
-      if (w) process.stderr.write(`${w}\n`);
+      if (w) log.warn(w);
     }
   },
 };

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel } from '../../graph/onnx-model.js';
+import { loadModel, graphOf } from '../../graph/onnx-model.js';
 import { writeFileAtomic } from '../../output/output-session.js';
 import { planOutputs } from '../../output/output-plan.js';
 import { UserError } from '../../errors.js';
@@ -16,6 +16,7 @@ import { progressBar } from '../../report/progress.js';
 import { calibrationFlags, toCalibrationArgs } from '../calibration-options.js';
 import { jsonOption, toJsonTarget, toScoreChannels } from '../options.js';
 import { numberFlag, numeric } from '../flag-values.js';
+import { log } from '../../log.js';
 
 interface CalibratorsArgs {
   model: string;
@@ -47,8 +48,8 @@ export const command: CommandModule<object, CalibratorsArgs> = {
     const trtVersion = trtVersionNumber(argv['trt-version']);
     if (argv.eval && !fs.existsSync(argv.eval)) throw new UserError('eval input not found', argv.eval);
     const model = loadModel(argv.model);
-    if (argv.output && !model.proto.graph!.output.some((o) => o.name === argv.output)) {
-      throw new UserError(`model has no output "${argv.output}" (outputs: ${model.proto.graph!.output.map((o) => o.name).join(', ')})`, argv.model);
+    if (argv.output && !graphOf(model.proto).output.some((o) => o.name === argv.output)) {
+      throw new UserError(`model has no output "${argv.output}" (outputs: ${graphOf(model.proto).output.map((o) => o.name).join(', ')})`, argv.model);
     }
     const total = countImages(c0.specs);
     const bar = progressBar('collecting activations', total === undefined ? undefined : Math.min(total, c0.maxImages));
@@ -68,6 +69,6 @@ export const command: CommandModule<object, CalibratorsArgs> = {
     writeFileAtomic(path.join(argv.out, 'calibrators.json'), `${text}\n`);
     if (json === '-') { process.stdout.write(`${text}\n`); return; }
     process.stdout.write(`${formatCalibratorsReport(run.report)}\n`);
-    if (json) { writeFileAtomic(json, `${text}\n`); process.stderr.write(`wrote ${json}\n`); }
+    if (json) { writeFileAtomic(json, `${text}\n`); log.info(`wrote ${json}`); }
   },
 };

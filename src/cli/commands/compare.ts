@@ -17,9 +17,11 @@ export const command = {
   handler: async (argv: CompareArgs) => {
     const table = toTableOptions(argv);
     const outputs = toReportOutputs(argv);
-    planOutputs(reportOutputs(argv), [argv.reference, argv.candidate]);
+    const json = toJsonTarget(argv);
+    const divergence = toDivergenceOptions(argv);
+    planOutputs(reportOutputs(json, outputs), [argv.reference, argv.candidate]);
     const result = await compareSourceFiles(argv.reference, argv.candidate);
-    const report = buildReport(result, toDivergenceOptions(argv));
-    await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs });
+    const report = buildReport(result, divergence);
+    await emitReport(report, { json, quiet: !!argv.quiet, table, outputs });
   },
 };

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { convertFiles } from '../../interop/convert.js';
-import { UserError } from '../../errors.js';
+import { UserError, at } from '../../errors.js';
 import { planOutputs } from '../../output/output-plan.js';
+import { log } from '../../log.js';
 
 interface ConvertArgs { files: string[]; [k: string]: unknown }
 
@@ -13,8 +14,8 @@ export const command = {
   handler: async (argv: ConvertArgs) => {
     if (argv.files.length < 2) throw new UserError('convert wants at least one input and then the output file');
     const inputs = argv.files.slice(0, -1);
-    const output = argv.files[argv.files.length - 1]!;
+    const output = at(argv.files, argv.files.length - 1);
     planOutputs([{ flag: 'output file', path: output }], inputs);
-    process.stderr.write(`${await convertFiles(inputs, output)}\n`);
+    log.info(await convertFiles(inputs, output));
   },
 };

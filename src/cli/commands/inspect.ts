@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { loadModel } from '../../graph/onnx-model.js';
 import { shapeString } from '../../tensor/tensor.js';
-import { UserError } from '../../errors.js';
+import { UserError, at } from '../../errors.js';
 import { openRegularFile } from '../../io/input-file.js';
 import { termLines, termName } from '../../report/terminal-text.js';
 import { renderModelSummary } from '../../report/inspect/model-summary.js';
@@ -27,7 +27,7 @@ const isJsonWith = (f: string, key: string) => /\.json$/i.test(f) && new RegExp(
 
 /** Inspectors by file kind, tried in order; each writes its text through `write` (the dump listing row by row). */
 type Write = (text: string) => void;
-export const INSPECTORS: { kind: string; test: (file: string) => boolean; inspect: (file: string, write: Write) => Promise<void> }[] = [
+const INSPECTORS: { kind: string; test: (file: string) => boolean; inspect: (file: string, write: Write) => Promise<void> }[] = [
   { kind: 'dump (.arrow)', test: (f) => /\.(arrow|feather)$/i.test(f), inspect: inspectDump },
   { kind: 'model (.onnx)', test: (f) => /\.onnx$/i.test(f), inspect: async (f, w) => w(renderModelSummary(f, loadModel(f))) },
   { kind: 'TensorRT calibration cache', test: isCache, inspect: async (f, w) => w(renderCacheSummary(f)) },
@@ -37,13 +37,13 @@ export const INSPECTORS: { kind: string; test: (file: string) => boolean; inspec
 
 /** Columns of the dump listing: fixed widths, so rows are printed as they are read (a dump may hold millions). */
 const DUMP_COLUMNS: [string, number][] = [['sample', 24], ['tensor', 48], ['pairs with', 32], ['dtype', 8], ['shape', 20], ['bytes', 12]];
-const dumpRow = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c.padStart(DUMP_COLUMNS[i]![1]) : termName(c, DUMP_COLUMNS[i]![1]).padEnd(DUMP_COLUMNS[i]![1]))).join('  ').trimEnd();
+const dumpRow = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c.padStart(at(DUMP_COLUMNS, i)[1]) : termName(c, at(DUMP_COLUMNS, i)[1]).padEnd(at(DUMP_COLUMNS, i)[1]))).join('  ').trimEnd();
 
 /**
  * Metadata, then one line per tensor, written in chunks as the dump is read (never the whole
  * listing in memory), then the totals.
  */
-export async function inspectDump(file: string, write: Write): Promise<void> {
+async function inspectDump(file: string, write: Write): Promise<void> {
   const { openDump } = await import('../../dump/arrow-dump-reader.js'); // loaded on first use (apache-arrow)
   const dump = await openDump(file);
   write(termLines([file, ...Object.entries(dump.info.metadata).map(([k, v]) => `  ${k}: ${v}`)]));

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadModel } from '../../graph/onnx-model.js';
+import { loadModel, graphOf } from '../../graph/onnx-model.js';
 import { checkScalesUsable, readCalibrationCache } from '../../quant/calibration-cache.js';
 import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
 import { termName, termText } from '../../report/terminal-text.js';
@@ -7,10 +7,11 @@ import { lintModel, observeConcatRanges, type Finding } from '../../lint/hazard-
 import { GateFailure } from '../../errors.js';
 import { inputOptions, inputSpecs, toInputOptions } from '../options.js';
 import { numberFlag, numeric } from '../flag-values.js';
+import { log } from '../../log.js';
 
 interface LintArgs { model: string; cache?: string; 'fail-on-hazard': boolean; [k: string]: unknown }
 
-export function formatFinding(f: Finding): string {
+function formatFinding(f: Finding): string {
   return termName(`${f.severity.padEnd(7)} ${f.rule.padEnd(12)} ${f.where}: ${f.message}`, 1000);
 }
 
@@ -23,7 +24,7 @@ export const command = {
     .option('range-ratio', { ...numeric, default: 10, describe: 'flag Concat inputs whose ranges differ by more than this factor (above 1)' })
     .option('fail-on-hazard', { type: 'boolean', default: false, describe: 'exit 1 when a warning or error is found' })),
   handler: async (argv: LintArgs) => {
-    const inputOpts = toInputOptions(argv, (s) => process.stderr.write(`${s}\n`));
+    const inputOpts = toInputOptions(argv, log.warn);
     const specs = inputSpecs(argv);
     const rangeRatio = numberFlag(argv, 'range-ratio', { min: 1, above: true }) ?? 10;
     const model = loadModel(argv.model);
@@ -31,9 +32,9 @@ export const command = {
     if (cache) {
       // A cache for another model (or a header-only one) must not lint as "0 errors".
       checkScalesUsable(cache, argv.cache!);
-      const { unknown } = checkCacheMatchesModel(cache.scales.keys(), model.proto.graph!, argv.cache!);
+      const { unknown } = checkCacheMatchesModel(cache.scales.keys(), graphOf(model.proto), argv.cache!);
       if (unknown.length > 0) {
-        process.stderr.write(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})\n`);
+        log.warn(`warning: ${termText(argv.cache!)}: ${unknown.length} of ${cache.scales.size} entries name no tensor of the model (${unknown.slice(0, 5).map((n) => termName(n)).join(', ')}${unknown.length > 5 ? ', …' : ''})`);
       }
     }
     // Without Q/DQ or a cache, ranges come from running the FP32 model on the first sample of --input.

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
-import { reportOutputOptions, tableOptions, toReportOutputs, toTableOptions } from '../options.js';
+import { reportOutputOptions, tableOptions } from '../options.js';
 import { emitReport } from '../emit.js';
-import { readParts, reportFromParts } from '../sharding.js';
+import { partsRunFlags, readParts, reportFromParts } from '../sharding.js';
+import { parseRunOptions } from '../run-options.js';
 import { analysisLines } from './run.js';
 
 interface MergeArgs { parts: string[]; [k: string]: unknown }
@@ -12,12 +13,12 @@ export const command = {
   builder: <T>(y: Argv<T>) => reportOutputOptions(tableOptions(y
     .positional('parts', { type: 'string', array: true, demandOption: true, describe: 'partial run files (all N shards of one run)' }))),
   handler: async (argv: MergeArgs) => {
-    const table = toTableOptions(argv);
-    const outputs = toReportOutputs(argv);
-    const parts = readParts(argv.parts);
     const own = Object.fromEntries(['json', 'html', 'junit', 'fail-on', 'top', 'sort', 'filter', 'quiet'].map((k) => [k, argv[k]]));
-    const report = await reportFromParts(parts, own);
-    const args = { ...parts[0]!.part.args, ...own };
-    await emitReport(report, { json: argv.json as string | undefined, quiet: argv.quiet as boolean, table, outputs }, (r) => analysisLines(r, args, !!table.color));
+    const parts = readParts(argv.parts);
+    // The run's options as the parts keep them, with this merge's outputs: parsed once, here.
+    const o = parseRunOptions(partsRunFlags(parts, own));
+    const report = await reportFromParts(parts, o);
+    const { table, json, quiet, reports } = o.output;
+    await emitReport(report, { json, quiet, table, outputs: reports }, (r) => analysisLines(r, o.analyses, !!table.color));
   },
 };

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { type Report } from '../../report/report.js';
-import { inputOptions, int8Option, maxMemoryOption, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, threadsOption, toJsonTarget, toReportOutputs, toTableOptions, } from '../options.js';
+import type { Report } from '../../report/report.js';
+import { inputOptions, int8Option, maxMemoryOption, polygraphyOutputOption, reportOutputOptions, tableOptions, thresholdOptions, threadsOption } from '../options.js';
 import { MAX_THREADS, numeric, } from '../flag-values.js';
 import { withPolygraphyJson } from '../../interop/run-outputs.js';
 import { emitReport } from '../emit.js';
@@ -10,9 +10,11 @@ import { assertComplete } from '../../compare/coverage.js';
 import { planOutputs } from '../../output/output-plan.js';
 import { runOutputs } from '../output-flags.js';
 
-import { compareRun, finishReport, type RunArgs } from '../run-comparison.js';
+import { compareRun, finishReport } from '../run-comparison.js';
+import { parseRunOptions, type RunOptions } from '../run-options.js';
+import type { EnabledAnalysis } from '../../analysis/analysis.js';
 
-export { openModel, type RunArgs } from '../run-comparison.js';
+export { openModel } from '../run-comparison.js';
 
 export function runBuilder<T>(y: Argv<T>) {
   const withAnalyses = ANALYSES.reduce((acc, an) => (an.options ? an.options(acc) : acc), y);
@@ -29,35 +31,39 @@ export function runBuilder<T>(y: Argv<T>) {
     .option('shard', { type: 'string', describe: 'K/N: compare only samples i with i mod N = K-1 (with --partial; docs/scaling.md)', group: 'Scaling:' })
     .option('partial', { type: 'string', describe: 'write this shard\'s mergeable sums to FILE instead of a report (`trt-diff merge` joins them)', group: 'Scaling:' }))))));
 }
-/** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). */
-export async function runComparison(a: RunArgs): Promise<Report> {
-  const workers = workerCount(a);
-  if (workers > 1) return runWorkers(a, workers);
-  const { fp32, int8, runs, result } = await compareRun(a);
-  return finishReport(a, fp32, int8, runs, result);
+/** The main job, shared by `run` and `demo`; with several workers, shards merged (cli/sharding.ts). @internal */
+export async function runComparison(o: RunOptions): Promise<Report> {
+  const workers = workerCount(o);
+  if (workers > 1) return runWorkers(o, workers);
+  const { fp32, int8, runs, result } = await compareRun(o);
+  return finishReport(o, fp32, int8, runs, result);
 }
 
 /** Lines the enabled analyses want above each candidate's table. */
-export function analysisLines(report: Report, args: Record<string, unknown>, color: boolean): string[] {
+export function analysisLines(report: Report, analyses: readonly EnabledAnalysis[], color: boolean): string[] {
   const lines: string[] = [];
-  for (const an of ANALYSES.filter((x) => x.enabled(args) && x.render)) {
-    report.candidates.forEach((_, k) => lines.push(...an.render!(report, k, color)));
+  for (const an of analyses) {
+    if (an.render) for (const k of report.candidates.keys()) lines.push(...an.render(report, k, color));
   }
   return lines;
+}
+
+/** run and demo, once argv is parsed: shard only, or compare (workers or not) and emit the report. */
+export async function runCommand(o: RunOptions, extraLines: string[] = []): Promise<void> {
+  if (o.scaling.partial !== undefined || o.scaling.shard !== undefined) return writeShard(o);
+  const { table, json, quiet, reports, allowPartial } = o.output;
+  planOutputs(runOutputs(o), [o.fp32, o.int8, o.inputs.specs, o.backend.kind === 'tensorrt' ? o.backend.calibrationCache : undefined]);
+  const report = await withPolygraphyJson(o, (dump) => runComparison({ ...o, dump }));
+  await emitReport(report, { json, quiet, table, outputs: reports }, (r) => [...analysisLines(r, o.analyses, !!table.color), ...extraLines]);
+  assertComplete(report.candidates, allowPartial);
 }
 
 export const command = {
   command: 'run',
   describe: 'run FP32 and INT8 models on identical inputs and compare every tensor',
   builder: runBuilder,
-  handler: async (argv: RunArgs) => {
-    if (argv.partial !== undefined || argv.shard !== undefined) return writeShard(argv);
-    const table = toTableOptions(argv); // validate output flags before the long run
-    const outputs = toReportOutputs(argv);
-    planOutputs(runOutputs(argv), [argv.fp32, argv.int8, argv.input, argv['trt-cache']]);
-    const report = await withPolygraphyJson(argv, () => runComparison(argv));
-    await emitReport(report, { json: toJsonTarget(argv), quiet: argv.quiet as boolean, table, outputs }, (r) =>
-      [...analysisLines(r, argv, !!table.color), ...(argv.dump !== undefined ? [`dumps written to ${argv.dump}/`] : [])]);
-    assertComplete(report.candidates, !!argv['allow-partial']);
+  handler: async (argv: Record<string, unknown>) => {
+    const o = parseRunOptions(argv); // every flag checked before the long run
+    await runCommand(o, o.dump !== undefined ? [`dumps written to ${o.dump}/`] : []);
   },
 };

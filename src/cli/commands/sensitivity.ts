@@ -10,6 +10,7 @@ import { inputOptions, inputSpecs, int8Option, jsonOption, scoreChannelsOption, 
 import { progressBar } from '../../report/progress.js';
 import { termName } from '../../report/terminal-text.js';
 import { openModel } from './run.js';
+import { log } from '../../log.js';
 
 interface SensitivityArgs {
   fp32: string;
@@ -23,7 +24,7 @@ interface SensitivityArgs {
   [k: string]: unknown;
 }
 
-export function renderSensitivity(r: SensitivityResult, top: number, color: boolean): string {
+function renderSensitivity(r: SensitivityResult, top: number, color: boolean): string {
   const v = (x: number) => (r.metric.startsWith('cosine') ? x.toFixed(5) : fmtDb(x));
   const lines = [
     ansi.bold(`sensitivity: ${r.metric}, ${r.images} image(s), one op quantized at a time (${r.ops.length} ops, ${r.evaluations} evaluations, ${(r.ms / 1000).toFixed(1)} s)`, color),
@@ -62,8 +63,7 @@ export const command = {
     if (a.ops !== undefined) {
       try { filter = new RegExp(a.ops); } catch { throw new UserError(`--ops is not a valid regular expression: ${a.ops}`); }
     }
-    const warn = (s: string) => process.stderr.write(`${s}\n`);
-    const inputOpts = toInputOptions(a, warn);
+    const inputOpts = toInputOptions(a, log.warn);
     const fp32 = openModel(a.fp32);
     const results: object[] = [];
     for (const file of a.int8) {
@@ -80,6 +80,6 @@ export const command = {
     // One candidate: its result; several: one result each, in --int8 order.
     const text = JSON.stringify(results.length === 1 ? results[0] : results, jsonNumbers, 2);
     if (json === '-') process.stdout.write(`${text}\n`);
-    else if (json) { writeFileAtomic(json, `${text}\n`); warn(`wrote ${json}`); }
+    else if (json) { writeFileAtomic(json, `${text}\n`); log.info(`wrote ${json}`); }
   },
 };

@@ -1,10 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel } from '../../graph/onnx-model.js';
+import { loadModel, graphOf } from '../../graph/onnx-model.js';
 import { checkScalesUsable, readCalibrationCache } from '../../quant/calibration-cache.js';
 import { missingWarning, writeQdqModel } from '../../quant/calibration-pipeline.js';
 import { PLACEMENTS, type PlacementPolicy } from '../../quant/placement.js';
 import { checkCacheMatchesModel } from '../../quant/qdq-emulation.js';
 import { planOutputs } from '../../output/output-plan.js';
+import { log } from '../../log.js';
 
 interface SimulateArgs {
   model: string;
@@ -26,10 +27,10 @@ export const command: CommandModule<object, SimulateArgs> = {
     const model = loadModel(argv.model);
     const cache = readCalibrationCache(argv.cache);
     checkScalesUsable(cache, argv.cache);
-    const match = checkCacheMatchesModel(cache.scales.keys(), model.proto.graph!, argv.cache);
+    const match = checkCacheMatchesModel(cache.scales.keys(), graphOf(model.proto), argv.cache);
     const q = writeQdqModel(model, cache.scales, argv.out, argv.placement as PlacementPolicy);
     process.stdout.write(`${argv.out}: ${q.quantized.length} activation Q/DQ pairs, ${q.weights.length} per-channel int8 weights, from ${cache.algorithm} cache (TRT ${cache.version}, ${match.matched} of ${cache.scales.size} entries name model tensors)\n`);
     const w = missingWarning(q, argv.cache);
-    if (w) process.stderr.write(`${w}\n`);
+    if (w) log.warn(w);
   },
 };

@@ -1,4 +1,4 @@
-import { UserError, errorMessage } from '../../errors.js';
+import { UserError, errorMessage, at } from '../../errors.js';
 import { readInputText } from '../../io/input-file.js';
 import { termLines } from '../terminal-text.js';
 
@@ -12,11 +12,11 @@ import { termLines } from '../terminal-text.js';
 interface Region { Name?: string; Dimensions?: number[]; 'Format/Datatype'?: string }
 interface Layer { Name?: string; LayerType?: string; Inputs?: Region[]; Outputs?: Region[]; Metadata?: string; TacticName?: string }
 
-/** Precision named in a "Format/Datatype" string ("Row major linear FP32", "Channel major Int8 format ..."). */
+/** Precision named in a "Format/Datatype" string ("Row major linear FP32", "Channel major Int8 format ..."). @internal */
 export function precisionOf(format: string | undefined): string {
   const m = /\b(FP8|FP16|Half|BFloat16|FP32|Float|Double|Int8|INT8|UInt8|Int32|INT32|Int64|Bool|BOOL)\b/.exec(format ?? '');
   if (!m) return '?';
-  const p = m[1]!.toUpperCase();
+  const p = at(m, 1).toUpperCase();
   return ({ HALF: 'FP16', FLOAT: 'FP32', DOUBLE: 'FP64', BFLOAT16: 'BF16' } as Record<string, string>)[p] ?? p;
 }
 
@@ -42,7 +42,7 @@ const MAX_ENGINE_JSON = 256 << 20;
  * the types TensorRT writes (a list of layer names, or of layer objects whose names, types and
  * formats are strings), so a malformed file is named rather than crashing the summary.
  */
-export function engineJsonProblem(doc: unknown): string | undefined {
+function engineJsonProblem(doc: unknown): string | undefined {
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const optString = (o: Record<string, unknown>, k: string) => o[k] === undefined || typeof o[k] === 'string';
   if (!isObj(doc)) return 'the top level is not an object';
@@ -66,6 +66,7 @@ export function engineJsonProblem(doc: unknown): string | undefined {
   return undefined;
 }
 
+/** @internal */
 export function readEngineJson(file: string): EngineSummary {
   let doc: unknown;
   const text = readInputText(file, MAX_ENGINE_JSON);

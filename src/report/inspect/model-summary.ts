@@ -7,6 +7,7 @@ import { buildLogicalGraph } from '../../detect/logical-graph.js';
 import { discoverHead } from '../../detect/head-discovery.js';
 import { formatLayout } from '../../detect/head-spec.js';
 import { termLines } from '../terminal-text.js';
+import { graphOf } from '../../graph/onnx-model.js';
 
 /** Ops whose arithmetic INT8 changes (what a quantizer is meant to cover). */
 const COMPUTE_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
@@ -34,7 +35,7 @@ function attrInt(n: NodeProto, name: string, dflt: number): number {
 /** The weight initializer behind a node input, looking through DequantizeLinear/Identity/Cast. */
 function weightDims(m: OnnxModel, g: GraphIndex, name: string): number[] | undefined {
   for (let depth = 0; depth < 4 && name; depth++) {
-    const init = m.proto.graph!.initializer.find((t) => t.name === name);
+    const init = graphOf(m.proto).initializer.find((t) => t.name === name);
     if (init) return init.dims.map(Number);
     const p = producerOf(g, name);
     if (!p || !['DequantizeLinear', 'Identity', 'Cast'].includes(p.opType)) return undefined;
@@ -47,8 +48,9 @@ function isDequantized(g: GraphIndex, name: string): boolean {
   return producerOf(g, name)?.opType === 'DequantizeLinear' && !isParameterPath(g, name);
 }
 
+/** @internal */
 export function summarizeModel(m: OnnxModel): ModelSummary {
-  const g = indexGraph(m.proto.graph!);
+  const g = indexGraph(graphOf(m.proto));
   const ops = new Map<string, number>();
   for (const n of g.nodes) ops.set(n.opType, (ops.get(n.opType) ?? 0) + 1);
   const label = (n: NodeProto) => n.name || `${n.opType}(${n.output[0]})`;
@@ -66,7 +68,7 @@ export function summarizeModel(m: OnnxModel): ModelSummary {
   }
   let head: string | null = null;
   try {
-    const h = discoverHead(buildLogicalGraph(m.proto.graph!));
+    const h = discoverHead(buildLogicalGraph(graphOf(m.proto)));
     if (h) head = `${h.layout ? formatLayout(h.layout) : 'layout unknown'}; box branch ends at ${h.boxRoot ?? '?'}, class branch at ${h.classRoot ?? '?'}, merged at ${h.merge ?? '?'}`;
   } catch {
     head = null; // not a detector, or a graph discovery cannot read: nothing to report
@@ -83,9 +85,9 @@ export function summarizeModel(m: OnnxModel): ModelSummary {
 }
 
 export function renderModelSummary(file: string, m: OnnxModel): string {
-  const g = indexGraph(m.proto.graph!);
+  const g = indexGraph(graphOf(m.proto));
   const io = (names: string[]) => names.map((n) => {
-    const v = [...m.proto.graph!.input, ...m.proto.graph!.output].find((x) => x.name === n);
+    const v = [...graphOf(m.proto).input, ...graphOf(m.proto).output].find((x) => x.name === n);
     const tt = v?.type?.value.case === 'tensorType' ? v.type.value.value : undefined;
     const dims = tt?.shape?.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?')) ?? [];
     return `${n} ${g.declaredType.get(n) ?? '?'}${shapeString(dims)}`;
