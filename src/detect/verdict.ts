@@ -7,8 +7,9 @@ import { fmtDb } from '../report/format.js';
  * Thresholds of the detection verdict; docs/detection.md explains each. Calibrated on YOLOv8n:
  * healthy INT8 copies (entropy / static Q/DQ) give score SQNR 10-20 dB, max-score ratio ≈ 1,
  * confident-anchor box IoU ≈ 0.96; the real collapsed model gives ratio 0 and 0 confident anchors.
+ * @internal exported for the tests that check measured values against the thresholds
  */
-const VERDICT_THRESHOLDS = {
+export const VERDICT_THRESHOLDS = {
   /** Class scores are damaged when INT8's highest detection score is below this share of FP32's... */
   maxScoreRatio: 0.5,
   /** ...or fewer than this share of FP32's anchors above conf remain above conf... */

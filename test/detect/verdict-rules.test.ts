@@ -174,14 +174,14 @@ describe('verdict evidence and origins, word for word', () => {
       'objectness-branch tensor o1 makes its own error: SQNR 2.0 dB (< 6), 20.0 dB below its inputs; objectness output SQNR 4.0 dB < 20',
       'max objectness 0.200 vs FP32 0.800 (ratio 0.250 < 0.5)',
       '10 anchors with objectness above conf vs 40 in FP32 (25% < 50%)',
-      'objectness SQNR 4.0 dB < 12 dB',
+      'objectness SQNR 4.0 dB < 6 dB',
     ]);
     expect(v).toMatchObject({ verdict: 'objectness collapse', classDamaged: false, objectnessDamaged: true, start: 'o1' });
     // Each objectness rule alone, at and past its threshold.
     const o = (over: Partial<typeof obj>) => judge(healthy({ objectness: { ...obj, sqnrDb: 30, max: { fp32: 1, int8: 1, ratio: 1 }, above: { fp32: 10, int8: 10 }, ...over } }), [], head()).objectnessDamaged;
     expect(o({})).toBe(false);
-    expect(o({ sqnrDb: 12 })).toBe(false);
-    expect(o({ sqnrDb: 11.9 })).toBe(true);
+    expect(o({ sqnrDb: 6 })).toBe(false);
+    expect(o({ sqnrDb: 5.9 })).toBe(true);
     expect(o({ max: { fp32: 1, int8: 0.5, ratio: 0.5 } })).toBe(false);
     expect(o({ max: { fp32: 1, int8: 0.49, ratio: 0.49 } })).toBe(true);
     expect(o({ above: { fp32: 10, int8: 5 } })).toBe(false);
