@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: [
       'test/compare/metrics-closed-form.test.ts',
-      'test/metrics.test.ts',
+      'test/compare/metrics.test.ts',
       'test/analysis/first-divergence.test.ts',
       'test/detect/verdict-rules.test.ts',
       'test/quant/entropy-calibrator.test.ts',
@@ -18,7 +18,7 @@ export default defineConfig({
       'test/graph/qdq.test.ts',
     ],
     // The TypeScript passes are what is mutated: the addon's CPU passes (checked equal to them by
-    // test/native.test.ts) stay off, so every run measures the same code with or without a build.
+    // test/native/native.test.ts) stay off, so every run measures the same code with or without a build.
     env: { TRTDIFF_NO_NATIVE: '1' },
     pool: 'forks',
     maxWorkers: 2,

@@ -167,7 +167,7 @@ function carefulChunk(a: NumArray, b: NumArray, start: number, end: number): voi
  * same fields, same FP64 sums; bench/README.md §2); TRTDIFF_NO_NATIVE=1 forces the TypeScript pass.
  */
 export function accumulateTensors(acc: MetricAccumulator, ref: Tensor, test: Tensor): MetricAccumulator {
-  // Stryker disable all: the addon's pass (C++, test/native.test.ts checks it equal to this module's),
+  // Stryker disable all: the addon's pass (C++, test/native/native.test.ts checks it equal to this module's),
   // off in the mutation suite (TRTDIFF_NO_NATIVE=1): which pass runs is not what these tests judge.
   const native = nativeFastPath('compareF32');
   if (native && ref.dtype === 'float32' && test.dtype === 'float32' && ref.data.length >= NATIVE_MIN_ELEMENTS) {

@@ -33,7 +33,7 @@ function extraOutputs(proto: ModelProto, names: readonly string[]) {
  * file's bytes is not re-serialized (~100 ms for YOLOv8n's 12 MB): a ModelProto carrying only the
  * extra graph outputs is appended to them. Protobuf parsers merge concatenated messages (the
  * embedded graph merges, its repeated `output` field appends), so the result parses to exactly
- * markOutputs(proto, names); test/graph.test.ts checks that.
+ * markOutputs(proto, names); test/graph/graph.test.ts checks that.
  */
 export function markedModelBytes(model: OnnxModel, names: readonly string[]): Uint8Array {
   if (!model.bytes) return serializeModel(names.length > 0 ? markOutputs(model.proto, names) : model.proto);

@@ -83,7 +83,7 @@ export class AbsHistogram {
   add(data: ArrayLike<number>, absMax?: number): void {
     // Stryker disable next-line ConditionalExpression: growTo itself does nothing in saturate mode (equivalent)
     if (this.mode === 'grow') this.growTo(absMax ?? finiteAbsMax(data));
-    // Stryker disable all: the addon's pass (C++, same counts: test/native.test.ts), off in the mutation suite
+    // Stryker disable all: the addon's pass (C++, same counts: test/native/native.test.ts), off in the mutation suite
     const native = nativeFastPathFor('calibrationHistogramAdd', data); // same counts as the loop below
     if (native) {
       native(this.counts, this.invWidth, data as Float32Array);

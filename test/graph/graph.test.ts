@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { indexGraph, topologicalSort } from '../src/graph/graph-index.js';
-import { logicalTensors, stripQdqSuffix } from '../src/graph/qdq.js';
+import { indexGraph, topologicalSort } from '../../src/graph/graph-index.js';
+import { logicalTensors, stripQdqSuffix } from '../../src/graph/qdq.js';
 import * as path from 'node:path';
 import { equals } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
-import { markAllOutputs, markedModelBytes, markOutputs } from '../src/graph/mark-outputs.js';
+import { markAllOutputs, markedModelBytes, markOutputs } from '../../src/graph/mark-outputs.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { loadModel, parseModel, serializeModel } from '../src/graph/onnx-model.js';
-import { inlineExternalData } from '../src/graph/external-data.js';
-import { OrtRunner } from '../src/runners/ort-runner.js';
-import { missingExternalDataModel } from './robustness/fixtures.js';
-import { pairModels } from '../src/compare/pairing.js';
-import { UserError } from '../src/errors.js';
-import { affineReluModels, node } from './helpers/onnx-builder.js';
-import { ROOT, YOLO, hasShared } from './helpers/paths.js';
+import { loadModel, parseModel, serializeModel } from '../../src/graph/onnx-model.js';
+import { inlineExternalData } from '../../src/graph/external-data.js';
+import { OrtRunner } from '../../src/runners/ort-runner.js';
+import { missingExternalDataModel } from '../robustness/fixtures.js';
+import { pairModels } from '../../src/compare/pairing.js';
+import { UserError } from '../../src/errors.js';
+import { affineReluModels, node } from '../helpers/onnx-builder.js';
+import { ROOT, YOLO, hasShared } from '../helpers/paths.js';
 
 describe('graph index', () => {
   it('sorts shuffled nodes topologically and keeps file order among ready nodes', () => {

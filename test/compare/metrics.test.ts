@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accumulateArrays, compareTensors, finalize, mergeAccumulators, newAccumulator, type TensorMetrics } from '../src/compare/metrics.js';
-import { readNpy } from '../src/inputs/npy.js';
-import { ROOT } from './helpers/paths.js';
+import { accumulateArrays, compareTensors, finalize, mergeAccumulators, newAccumulator, type TensorMetrics } from '../../src/compare/metrics.js';
+import { readNpy } from '../../src/inputs/npy.js';
+import { ROOT } from '../helpers/paths.js';
 
 const GOLDEN = path.join(ROOT, 'goldens/metrics');
 const f32 = (a: number[]) => ({ name: 't', dtype: 'float32' as const, shape: [a.length], data: Float32Array.from(a) });

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ArrowDumpWriter } from '../src/dump/arrow-dump-writer.js';
-import { openDump } from '../src/dump/arrow-dump-reader.js';
-import { UserError } from '../src/errors.js';
-import type { Tensor } from '../src/tensor/tensor.js';
-import { ROOT, pythonWith, tmpDir } from './helpers/paths.js';
+import { ArrowDumpWriter } from '../../src/dump/arrow-dump-writer.js';
+import { openDump } from '../../src/dump/arrow-dump-reader.js';
+import { UserError } from '../../src/errors.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { ROOT, pythonWith, tmpDir } from '../helpers/paths.js';
 
 const TENSORS: Tensor[] = [
   { name: '/model.0/conv/Conv_output_0', dtype: 'float32', shape: [1, 2, 2, 2], data: Float32Array.from([1, -2, 3.5, 4, NaN, Infinity, 0, -0]) },

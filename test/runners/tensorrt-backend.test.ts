@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compareModels } from '../src/compare/compare-models.js';
-import { loadModel } from '../src/graph/onnx-model.js';
-import { tensorRtBackend } from '../src/runners/tensorrt-backend.js';
-import { trtUnavailableReason } from '../src/runners/trt-runner.js';
-import { runCli } from './helpers/cli.js';
-import { YOLO, hasShared } from './helpers/paths.js';
+import { compareModels } from '../../src/compare/compare-models.js';
+import { loadModel } from '../../src/graph/onnx-model.js';
+import { tensorRtBackend } from '../../src/runners/tensorrt-backend.js';
+import { trtUnavailableReason } from '../../src/runners/trt-runner.js';
+import { runCli } from '../helpers/cli.js';
+import { YOLO, hasShared } from '../helpers/paths.js';
 
 const noTrt = trtUnavailableReason();
 if (noTrt) console.log(`TensorRT backend tests skipped: ${noTrt}`);

@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { compareModels } from '../src/compare/compare-models.js';
-import { compareSourceFiles } from '../src/compare/compare-dumps.js';
-import { saveModel, loadModel } from '../src/graph/onnx-model.js';
-import { encodeNpy } from '../src/inputs/npy.js';
-import { compareTensors } from '../src/compare/metrics.js';
-import { buildReport } from '../src/report/report.js';
-import { affineReluModels } from './helpers/onnx-builder.js';
-import { YOLO, hasShared, pythonWith, tmpDir } from './helpers/paths.js';
+import { compareModels } from '../../src/compare/compare-models.js';
+import { compareSourceFiles } from '../../src/compare/compare-dumps.js';
+import { saveModel, loadModel } from '../../src/graph/onnx-model.js';
+import { encodeNpy } from '../../src/inputs/npy.js';
+import { compareTensors } from '../../src/compare/metrics.js';
+import { buildReport } from '../../src/report/report.js';
+import { affineReluModels } from '../helpers/onnx-builder.js';
+import { YOLO, hasShared, pythonWith, tmpDir } from '../helpers/paths.js';
 
 /** numpy-free reference of ONNX QuantizeLinear→DequantizeLinear (int8, zero point 0, round half to even). */
 function fakeQuant(x: number, s: number): number {

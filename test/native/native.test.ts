@@ -1,12 +1,12 @@
-import { mulberry32 } from '../src/inputs/random.js';
+import { mulberry32 } from '../../src/inputs/random.js';
 import { describe, it, expect } from 'vitest';
-import { accumulateArrays, newAccumulator, type MetricAccumulator } from '../src/compare/metrics.js';
-import { UserError } from '../src/errors.js';
-import { AbsHistogram } from '../src/quant/histogram.js';
-import { foldMinMax } from '../src/quant/activation-collector.js';
-import { loadNative, nativeCapabilities } from '../src/native/addon.js';
-import { TrtRunner, isEnginePath, trtUnavailableReason } from '../src/runners/trt-runner.js';
-import { missing } from './helpers/paths.js';
+import { accumulateArrays, newAccumulator, type MetricAccumulator } from '../../src/compare/metrics.js';
+import { UserError } from '../../src/errors.js';
+import { AbsHistogram } from '../../src/quant/histogram.js';
+import { foldMinMax } from '../../src/quant/activation-collector.js';
+import { loadNative, nativeCapabilities } from '../../src/native/addon.js';
+import { TrtRunner, isEnginePath, trtUnavailableReason } from '../../src/runners/trt-runner.js';
+import { missing } from '../helpers/paths.js';
 
 const loaded = loadNative();
 // TRTDIFF_NO_NATIVE=1: as on a clone where the addon was never built (test/helpers/paths.ts).

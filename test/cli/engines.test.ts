@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { saveModel } from '../src/graph/onnx-model.js';
-import { runCli } from './helpers/cli.js';
-import { affineReluModels, model as onnxModel, node, valueInfo } from './helpers/onnx-builder.js';
-import { ROOT, tmpDir } from './helpers/paths.js';
+import { saveModel } from '../../src/graph/onnx-model.js';
+import { runCli } from '../helpers/cli.js';
+import { affineReluModels, model as onnxModel, node, valueInfo } from '../helpers/onnx-builder.js';
+import { ROOT, tmpDir } from '../helpers/paths.js';
 
 // `trt-diff build` and `run` with engines, through a TEST DOUBLE of the native addon
 // (test/helpers/fake-trt-addon.cjs, loaded with TRT_DIFF_NATIVE): these tests check TypeScript

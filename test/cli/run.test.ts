@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { YOLO, hasShared, tmpDir } from './helpers/paths.js';
-import { runCli as cli } from './helpers/cli.js';
+import { YOLO, hasShared, tmpDir } from '../helpers/paths.js';
+import { runCli as cli } from '../helpers/cli.js';
 
 describe.skipIf(!hasShared)('trt-diff run (CLI, the main job)', () => {
   it('writes a JSON report with per-tensor metrics in topological order and a first divergence', () => {

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tmpDir } from './helpers/paths.js';
-import { cliEntry, runCli } from './helpers/cli.js';
-import { accumulateArrays, finalize, newAccumulator } from '../src/compare/metrics.js';
-import { mergePartials, type PartialRun } from '../src/compare/partial.js';
-import { UserError } from '../src/errors.js';
+import { ROOT, tmpDir } from '../helpers/paths.js';
+import { cliEntry, runCli } from '../helpers/cli.js';
+import { accumulateArrays, finalize, newAccumulator } from '../../src/compare/metrics.js';
+import { mergePartials, type PartialRun } from '../../src/compare/partial.js';
+import { UserError } from '../../src/errors.js';
 
 // Shipped fixtures (fixtures/README.md): present on every clone, so these run in CI and for users.
 const FP32 = path.join(ROOT, 'fixtures/yolov8n_fp32.onnx');

@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { loadImage, YOLO_PREPROCESS } from '../src/inputs/image-loader.js';
-import { encodeNpy, parseNpy, readNpy } from '../src/inputs/npy.js';
-import { samplesFrom } from '../src/inputs/input-source.js';
-import { randomTensor } from '../src/inputs/random.js';
-import { UserError } from '../src/errors.js';
-import { YOLO, hasShared, pythonWith, tmpDir } from './helpers/paths.js';
+import { loadImage, YOLO_PREPROCESS } from '../../src/inputs/image-loader.js';
+import { encodeNpy, parseNpy, readNpy } from '../../src/inputs/npy.js';
+import { samplesFrom } from '../../src/inputs/input-source.js';
+import { randomTensor } from '../../src/inputs/random.js';
+import { UserError } from '../../src/errors.js';
+import { YOLO, hasShared, pythonWith, tmpDir } from '../helpers/paths.js';
 
 async function twoColourPng(file: string, w: number, h: number): Promise<void> {
   const px = Buffer.alloc(w * h * 3);
