@@ -1,4 +1,5 @@
-// compareF32(ref, test) and compareQ8(ref, q, scale, zeroPoint): the CPU fast paths for host-resident tensors.
+// compareF32(ref, test) and compareQ8(ref, q, scale, zeroPoint): the CPU fast paths for host-resident
+// tensors.
 #include "bindings.h"
 #include "cpu_compare.h"
 
@@ -21,13 +22,17 @@ Napi::Value compareF32(const Napi::CallbackInfo& info) {
 Napi::Value compareQ8(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Float32Array ref = float32Arg(info, 0, "ref");
-  const auto kind = info.Length() > 1 && info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().TypedArrayType() : napi_float32_array;
-  if (kind != napi_int8_array && kind != napi_uint8_array) throw Napi::TypeError::New(env, "test must be an Int8Array or Uint8Array");
+  const auto kind = info.Length() > 1 && info[1].IsTypedArray()
+                        ? info[1].As<Napi::TypedArray>().TypedArrayType()
+                        : napi_float32_array;
+  if (kind != napi_int8_array && kind != napi_uint8_array)
+    throw Napi::TypeError::New(env, "test must be an Int8Array or Uint8Array");
   const Napi::TypedArray test = info[1].As<Napi::TypedArray>();
-  if (info.Length() < 4 || !info[2].IsNumber() || !info[3].IsNumber()) throw Napi::TypeError::New(env, "scale and zeroPoint must be numbers");
+  if (info.Length() < 4 || !info[2].IsNumber() || !info[3].IsNumber())
+    throw Napi::TypeError::New(env, "scale and zeroPoint must be numbers");
   if (ref.ElementLength() != test.ElementLength())
-    throw Napi::RangeError::New(env, "element counts differ: " + std::to_string(ref.ElementLength()) + " vs " +
-                                         std::to_string(test.ElementLength()));
+    throw Napi::RangeError::New(env, "element counts differ: " + std::to_string(ref.ElementLength()) +
+                                         " vs " + std::to_string(test.ElementLength()));
   const auto* data = static_cast<const std::uint8_t*>(test.ArrayBuffer().Data()) + test.ByteOffset();
   Accumulator acc = emptyAccumulator();
   accumulateQ8(acc, ref.Data(), data, kind == napi_int8_array, info[2].As<Napi::Number>().FloatValue(),

@@ -94,7 +94,8 @@ struct Q8Test {
 // the FP64 lanes per instruction, AVX-512 measured no faster), and the addon still loads on CPUs
 // without it.
 template <typename Test>
-__attribute__((always_inline)) inline void accumulateBlockOf(Accumulator& out, const float* ref, Test test, std::size_t n) {
+__attribute__((always_inline)) inline void accumulateBlockOf(Accumulator& out, const float* ref, Test test,
+                                                             std::size_t n) {
   Lanes lanes;
   NonFiniteCounts nf;
   std::size_t i = 0;
@@ -152,10 +153,12 @@ __attribute__((always_inline)) inline void accumulateBlockOf(Accumulator& out, c
 TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, F32Test test, std::size_t n) {
   accumulateBlockOf(out, ref, test, n);
 }
-TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, Q8Test<std::int8_t> test, std::size_t n) {
+TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, Q8Test<std::int8_t> test,
+                                    std::size_t n) {
   accumulateBlockOf(out, ref, test, n);
 }
-TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, Q8Test<std::uint8_t> test, std::size_t n) {
+TRTDIFF_CLONES void accumulateBlock(Accumulator& out, const float* ref, Q8Test<std::uint8_t> test,
+                                    std::size_t n) {
   accumulateBlockOf(out, ref, test, n);
 }
 
@@ -208,7 +211,8 @@ void accumulateQ8(Accumulator& acc, const float* ref, const void* test, bool isS
   if (isSigned)
     accumulateAll(acc, ref, Q8Test<std::int8_t>{static_cast<const std::int8_t*>(test), scale, zeroPoint}, n);
   else
-    accumulateAll(acc, ref, Q8Test<std::uint8_t>{static_cast<const std::uint8_t*>(test), scale, zeroPoint}, n);
+    accumulateAll(acc, ref, Q8Test<std::uint8_t>{static_cast<const std::uint8_t*>(test), scale, zeroPoint},
+                  n);
 }
 
 }  // namespace trtdiff

@@ -36,7 +36,8 @@ Napi::Value retainFreedMemory(const Napi::CallbackInfo& info) {
 // (the buffer becomes detached: length 0). For the activation copies that onnxruntime-node returns
 // per run: hundreds of MB per sample whose owner knows exactly when they are done with.
 Napi::Value releaseBuffer(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), "releaseBuffer: expected an ArrayBuffer");
+  if (info.Length() < 1 || !info[0].IsArrayBuffer())
+    throw Napi::TypeError::New(info.Env(), "releaseBuffer: expected an ArrayBuffer");
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   if (ab.IsDetached()) return Napi::Boolean::New(info.Env(), false);
   ab.Detach();

@@ -20,7 +20,7 @@ const MODEL_COMMANDS = new Set(['run', 'demo', 'bisect', 'sensitivity', 'calibra
 const TUNABLE = 'glibc.malloc.hugetlb';
 const THP_ENABLED = '/sys/kernel/mm/transparent_hugepage/enabled';
 
-/** Why this process runs the command itself, or undefined when it should relaunch. */
+/** Why this process runs the command itself, or undefined when it should relaunch. @internal (tested on its own) */
 export function hugePagesInPlaceReason(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, thpMode: string = readThpMode()): string | undefined {
   if (env.TRTDIFF_HUGEPAGES === '0') return 'turned off (TRTDIFF_HUGEPAGES=0)';
   if (env.GLIBC_TUNABLES?.includes(TUNABLE)) return 'tunable already set';
