@@ -67,13 +67,14 @@ function parseShard(s: string | undefined): { index: number; count: number } {
 
 function parseBackend(a: Readonly<Record<string, unknown>>): RunBackend {
   const engineDir = pathFlag(a, 'engine-dir'), calibrationCache = pathFlag(a, 'trt-cache');
+  // Checked whatever the backend, so that a malformed value is refused rather than ignored.
+  const shapes = a.shapes === undefined ? undefined : parseShapes(listFlag(a, 'shapes', 'NAME:DxDx...'));
   if (a.backend !== 'tensorrt') {
     for (const [flag, v] of [['engine-dir', engineDir], ['trt-cache', calibrationCache]] as const) {
       if (v !== undefined) throw new UserError(`--${flag} applies to --backend tensorrt only`);
     }
     return { kind: 'onnxruntime' };
   }
-  const shapes = a.shapes === undefined ? undefined : parseShapes(listFlag(a, 'shapes', 'NAME:DxDx...'));
   return { kind: 'tensorrt', engineDir, calibrationCache, inputShapes: shapes };
 }
 

@@ -36,6 +36,7 @@ describe('run options: argv parsed once, at the edge', () => {
     refused(() => parse('--workers', '0'), 'for --workers but received 0');
     refused(() => parse('--engine-dir', 'e'), '--engine-dir applies to --backend tensorrt only');
     expect(parse('--backend', 'tensorrt', '--shapes', 'images:1x3x64x64').backend).toEqual({ kind: 'tensorrt', engineDir: undefined, calibrationCache: undefined, inputShapes: { images: [1, 3, 64, 64] } });
+    refused(() => parse('--shapes', 'images:1xfour'), '--shapes "images:1xfour": write input:DIMS'); // refused on any backend, not ignored
     refused(() => parse('--filter', '('), '--filter is not a valid regular expression');
     refused(() => parse('--max-memory', '0'), 'Expected a number above 0 for --max-memory');
     expect(parse('--threads', '2', '--max-memory', '1').settings).toEqual({ threads: 2, maxBytesPerRun: 1 << 20 });
