@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 /**
  * Transparent huge pages for the heap of commands that run models.
@@ -51,7 +52,7 @@ export function relaunchWithHugePages(argv: readonly string[]): boolean {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, forward(sig));
   child.on('exit', (code, signal) => {
-    process.exitCode = code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 1) : 1);
+    process.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 1);
   });
   child.on('error', (e) => {
     process.stderr.write(`trt-diff: cannot relaunch with huge pages (${e.message}); set TRTDIFF_HUGEPAGES=0\n`);
@@ -59,5 +60,3 @@ export function relaunchWithHugePages(argv: readonly string[]): boolean {
   });
   return true;
 }
-
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15, SIGABRT: 6 };

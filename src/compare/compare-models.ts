@@ -324,22 +324,26 @@ export async function compareModels(fp32: OnnxModel, int8: readonly OnnxModel[],
   };
 }
 
+/** Whether `t` is an integer tensor standing for a dequantized value (it carries the pair's scale). */
+function isQuantizedStandIn(pair: TensorPair, t: Tensor): boolean {
+  return pair.test.kind !== 'float' && pair.test.scale !== undefined && !isFloatDType(t.dtype);
+}
+
 /**
- * The value an INT8 tensor stands for: a QOperator op's integer output, or the integer tensor an
- * engine layer that fuses the Quantize of a Q/DQ pair returns, dequantized with the pair's own
- * scale and zero point; anything else as is.
+ * The value an INT8 tensor stands for: a QOperator op's integer output, a Q/DQ pair's integer
+ * tensor (named after its DequantizeLinear output), or the integer tensor an engine layer that
+ * fuses the Quantize of a Q/DQ pair returns, dequantized with the pair's own scale and zero point;
+ * anything else as is.
  */
 function asCompared(pair: TensorPair, t: Tensor): Tensor {
   const q = pair.test;
-  // The integer tensor of a Q/DQ pair stands for the DequantizeLinear output, and is named after it.
-  return q.kind !== 'float' && q.scale && !isFloatDType(t.dtype) ? dequantizeTensor(t, q.scale, q.zeroPoint, t.name === q.quantized ? q.actual : t.name) : t;
+  return isQuantizedStandIn(pair, t) ? dequantizeTensor(t, q.scale!, q.zeroPoint, t.name === q.quantized ? q.actual : t.name) : t;
 }
 
-/** The scale and zero point to compare an integer tensor with, when it stands for one per-tensor DequantizeLinear. */
+/** The scale and zero point to compare an integer stand-in with directly: one per-tensor DequantizeLinear. */
 function dequantOf(pair: TensorPair, t: Tensor): { scale: number; zeroPoint: number } | undefined {
   const q = pair.test;
-  const [scale] = q.scale ?? [];
-  return !isFloatDType(t.dtype) && q.kind !== 'float' && q.scale?.length === 1 && scale !== undefined ? { scale, zeroPoint: q.zeroPoint?.[0] ?? 0 } : undefined;
+  return isQuantizedStandIn(pair, t) && q.scale?.length === 1 ? { scale: q.scale[0]!, zeroPoint: q.zeroPoint?.[0] ?? 0 } : undefined;
 }
 
 /** Folds one pair into the candidate's sums; true when an observer keeps the tensors (TensorObserver). */

@@ -54,12 +54,13 @@ const looseTemps = new Set<string>();
 const looseScratch = new Set<string>();
 let signalsHooked = false;
 
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
 
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
-  for (const [sig, n] of Object.entries(SIGNALS)) {
+  for (const sig of SIGNALS) {
+    const n = os.constants.signals[sig];
     process.on(sig, () => {
       discardOutputs();
       process.exit(128 + n);
